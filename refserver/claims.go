@@ -1,0 +1,66 @@
+package refserver
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Scope values of the core app. The contract (section 3) fixes them: no scope
+// implies another, so "admin" does not grant "read".
+const (
+	ScopeRead  = "read"
+	ScopeWrite = "write"
+	ScopeAdmin = "admin"
+)
+
+// Claims is the verified identity of a caller. It is built only by a
+// TokenVerifier, after the signature and every registered claim were checked.
+type Claims struct {
+	Subject   string    // sub: the user id
+	OrgID     string    // org_id: the only organization the caller may see
+	Scopes    []string  // scope, split on spaces
+	Email     string    // optional
+	Name      string    // optional
+	Issuer    string    // iss
+	Audience  []string  // aud, always as a list
+	ExpiresAt time.Time // exp
+}
+
+// HasScope reports whether the caller was granted scope exactly. Scopes are
+// compared as whole, case-sensitive strings (RFC 6749 §3.3): "readonly",
+// "read:all" and "READ" do not grant "read".
+func (c *Claims) HasScope(scope string) bool {
+	return c != nil && slices.Contains(c.Scopes, scope)
+}
+
+// TokenVerifier checks a bearer token and returns the caller's claims. It is
+// the plug point of the middleware: the HS256 Verifier is one implementation.
+// Errors should wrap one of the sentinel errors of errors.go so that the
+// middleware can choose the answer.
+type TokenVerifier func(ctx context.Context, token string) (*Claims, error)
+
+type claimsKey struct{}
+type tokenKey struct{}
+
+// ContextWithClaims returns a context that carries the verified claims and the
+// raw token they came from. The token is kept apart from Claims so that
+// printing or marshalling the claims can never leak it.
+func ContextWithClaims(ctx context.Context, c *Claims, token string) context.Context {
+	ctx = context.WithValue(ctx, claimsKey{}, c)
+	return context.WithValue(ctx, tokenKey{}, token)
+}
+
+// ClaimsFromContext returns the caller's verified claims, or nil when the
+// request was not authenticated (which, behind the middleware, never happens).
+func ClaimsFromContext(ctx context.Context) *Claims {
+	c, _ := ctx.Value(claimsKey{}).(*Claims)
+	return c
+}
+
+// tokenFromContext returns the caller's raw bearer token. It is unexported on
+// purpose: only the backend client needs it, to exchange it.
+func tokenFromContext(ctx context.Context) string {
+	t, _ := ctx.Value(tokenKey{}).(string)
+	return t
+}
