@@ -1,0 +1,163 @@
+Feature: 1. Credentials and header syntax
+  The target takes a bearer token from one place only: a single
+  Authorization header using the Bearer scheme. Any other place, any other
+  scheme, and any request that carries more than one credential is refused.
+
+  > RFC 6750 §2.1: "Clients SHOULD make authenticated requests with a bearer
+  > token using the "Authorization" request header field with the "Bearer"
+  > HTTP authorization scheme. Resource servers MUST support this method."
+  > RFC 6750 §2.1 (syntax): credentials = "Bearer" 1*SP b64token
+  > RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the
+  > token in each request."
+  > RFC 6750 §3.1, invalid_request: "The request is missing a required
+  > parameter, includes an unsupported parameter or parameter value, repeats
+  > the same parameter, uses more than one method for including an access
+  > token, or is otherwise malformed. The resource server SHOULD respond with
+  > the HTTP 400 (Bad Request) status code."
+  > RFC 9110 §11.1 (paraphrase): the authentication scheme is a
+  > case-insensitive token; §11.4: credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ].
+  > MCP 2025-06-18 authorization, Token Requirements: "MCP client MUST use the
+  > Authorization request header field [...] Authorization: Bearer <access-token>"
+  > and "Access tokens MUST NOT be included in the URI query string".
+  > MCP 2025-06-18 authorization, Error Handling: 401 "Authorization required
+  > or token invalid"; 400 "Malformed authorization request".
+  > Target contract §3: "Tokens arrive only as `Authorization: Bearer <token>`.
+  > A token in the query string, a form body or a cookie is never accepted."
+
+  # Requirement: A request without credentials is refused with 401 (MCP 2025-06-18 Error Handling: 401 "Authorization required or token invalid").
+  @must @auth-1.1 @mcp-2025-06-18 @rfc6750
+  Scenario: A request without credentials is refused with 401
+    Given no credentials
+    When the client sends "initialize"
+    Then the response status is 401
+
+  # Requirement: RFC 6750 §2.1 "Resource servers MUST support this method" (the Authorization request header with the Bearer scheme).
+  @must @auth-1.2 @rfc6750 @core-app
+  Scenario: A valid token in the Authorization header is accepted
+    Given a valid token for "alice"
+    When the client sends "initialize"
+    Then the request is accepted
+
+  # Requirement: Only the Bearer scheme carries a token (target contract §3: "Tokens arrive only as Authorization: Bearer <token>"); anything else is no credential at all and gets 401.
+  @must @auth-1.3 @rfc6750 @core-app
+  Scenario Outline: A token under another scheme, or under none, is refused: <case>
+    Given the Authorization header "<value>"
+    When the client sends "initialize"
+    Then the response status is 401
+
+    Examples:
+      | case                        | value                      |
+      | Basic credentials           | Basic YWxpY2U6cGFzc3dvcmQ= |
+      | the valid token under Basic | Basic {token}              |
+      | the valid token under Token | Token {token}              |
+      | the valid token under JWT   | JWT {token}                |
+      | the bare valid token        | {token}                    |
+
+  # Requirement: The Bearer scheme with no token after it carries no token and is refused with 401 (RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token).
+  @must @auth-1.4 @rfc6750 @mcp-2025-06-18
+  Scenario: The Bearer scheme followed by a space and nothing else is refused
+    Given the Authorization header "Bearer "
+    When the client sends "initialize"
+    Then the response status is 401
+
+  # Requirement: The Bearer scheme alone carries no token and is refused with 401 (RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token).
+  @must @auth-1.5 @rfc6750 @mcp-2025-06-18
+  Scenario: The Bearer scheme alone is refused
+    Given the Authorization header "Bearer"
+    When the client sends "initialize"
+    Then the response status is 401
+
+  # Requirement: The scheme name is case-insensitive and separated from the token by one or more spaces (RFC 9110 §11.1, §11.4: 1*SP), and RFC 6750 §2.1 "Resource servers MUST support this method".
+  @must @auth-1.6 @rfc6750 @core-app
+  Scenario Outline: A syntactically valid Bearer header is accepted: <case>
+    Given the Authorization header "<value>"
+    When the client sends "initialize"
+    Then the request is accepted
+
+    Examples:
+      | case                    | value           |
+      | lower-case scheme       | bearer {token}  |
+      | upper-case scheme       | BEARER {token}  |
+      | mixed-case scheme       | bEaReR {token}  |
+      | two spaces before token | Bearer  {token} |
+
+  # Requirement: A header that does not match credentials = "Bearer" 1*SP b64token (RFC 6750 §2.1) is not a bearer credential and should be refused with 401.
+  @should @auth-1.7 @rfc6750 @core-app
+  Scenario Outline: A malformed Bearer header is refused: <case>
+    Given the Authorization header "<value>"
+    When the client sends "initialize"
+    Then the response status is 401
+
+    Examples:
+      | case                        | value                   |
+      | a tab instead of a space    | Bearer{tab}{token}      |
+      | no separator at all         | Bearer{token}           |
+      | a hyphen instead of a space | Bearer-{token}          |
+      | text after the token        | Bearer {token} trailing |
+
+  # Requirement: A request with two Authorization headers is ambiguous and malformed (RFC 9110 §5.3: a sender MUST NOT generate repeated non-list fields; RFC 6750 §3.1 "otherwise malformed") and is never served.
+  @must @auth-1.8 @rfc6750 @core-app
+  Scenario Outline: Two Authorization headers are never accepted: <case>
+    Given the Authorization headers "<first>" and "<second>"
+    When the client sends "initialize"
+    Then the request is refused
+
+    Examples:
+      | case               | first           | second                     |
+      | valid, then forged | Bearer {token}  | Bearer {forged}            |
+      | forged, then valid | Bearer {forged} | Bearer {token}             |
+      | valid, twice       | Bearer {token}  | Bearer {token}             |
+      | valid, then Basic  | Bearer {token}  | Basic YWxpY2U6cGFzc3dvcmQ= |
+
+  # Requirement: RFC 6750 §3.1 invalid_request ("repeats the same parameter [...] or is otherwise malformed") "The resource server SHOULD respond with the HTTP 400 (Bad Request) status code."
+  @should @auth-1.9 @rfc6750 @mcp-2025-06-18
+  Scenario Outline: Two Authorization headers get 400 invalid_request: <case>
+    Given the Authorization headers "<first>" and "<second>"
+    When the client sends "initialize"
+    Then the response status is 400
+    And the challenge error is "invalid_request"
+
+    Examples:
+      | case               | first           | second                     |
+      | valid, then forged | Bearer {token}  | Bearer {forged}            |
+      | forged, then valid | Bearer {forged} | Bearer {token}             |
+      | valid, twice       | Bearer {token}  | Bearer {token}             |
+      | valid, then Basic  | Bearer {token}  | Basic YWxpY2U6cGFzc3dvcmQ= |
+
+  # Requirement: A token in the query string is never accepted (MCP 2025-06-18: "Access tokens MUST NOT be included in the URI query string"; target contract §3).
+  @must @auth-1.10 @mcp-2025-06-18 @rfc6750 @core-app
+  Scenario: A token only in the query string is refused with 401
+    Given the token is only in the query string
+    When the client sends "initialize"
+    Then the response status is 401
+
+  # Requirement: A token in a form body is never accepted (target contract §3: "A token in the query string, a form body or a cookie is never accepted").
+  @must @auth-1.11 @rfc6750 @core-app
+  Scenario: A token only in a form body is refused with 401
+    Given the token is only in a form body
+    When the client sends "initialize"
+    Then the response status is 401
+
+  # Requirement: A token in a cookie is never accepted (target contract §3; MCP 2025-06-18 requires the Authorization header).
+  @must @auth-1.12 @mcp-2025-06-18 @core-app
+  Scenario: A token only in a cookie is refused with 401
+    Given the token is only in a cookie
+    When the client sends "initialize"
+    Then the response status is 401
+
+  # Requirement: RFC 6750 §2 "Clients MUST NOT use more than one method to transmit the token in each request"; such a request is never served.
+  @must @auth-1.13 @rfc6750 @core-app
+  Scenario: A token in both the header and the query string is never accepted
+    Given a valid token for "alice"
+    And the token is also in the query string
+    When the client sends "initialize"
+    Then the request is refused
+
+  # Requirement: RFC 6750 §3.1 invalid_request covers a request that "uses more than one method for including an access token"; "The resource server SHOULD respond with the HTTP 400 (Bad Request) status code."
+  @should @auth-1.14 @rfc6750 @mcp-2025-06-18
+  Scenario: A token in both the header and the query string gets 400 invalid_request
+    Given a valid token for "alice"
+    And the token is also in the query string
+    When the client sends "initialize"
+    Then the response status is 400
+    And the challenge error is "invalid_request"
