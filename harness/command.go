@@ -1,0 +1,102 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// CommandOptions adjust a target started as a subprocess.
+type CommandOptions struct {
+	// StartTimeout bounds the wait for /healthz (default 30 s).
+	StartTimeout time.Duration
+	// Env is added to the contract's environment (e.g. BACKEND_AUTH).
+	Env []string
+}
+
+// StartCommand starts the fake backend in this process, then runs command
+// (through /bin/sh -c, so that "go run ./cmd/refserver" works) with the
+// target contract's environment on a free loopback port, and waits for its
+// /healthz. The command's stdout and stderr are captured for the hygiene
+// scenarios; Close stops its whole process group.
+func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *Target, err error) {
+	if command == "" {
+		return nil, errors.New("--target-cmd: empty command")
+	}
+	if opts.StartTimeout == 0 {
+		opts.StartTimeout = DefaultStartTimeout
+	}
+	is, err := NewIssuer(DefaultIssuer, DefaultAudience)
+	if err != nil {
+		return nil, err
+	}
+	t = &Target{Kind: "command", Issuer: is, Fixtures: SeedFixtures()}
+	defer func() {
+		if err != nil {
+			_ = t.Close()
+		}
+	}()
+	clientSecret := randomSecret()
+	backend, backendURL, stopBackend, err := startBackend(is, clientSecret)
+	if err != nil {
+		return t, err
+	}
+	t.onClose(stopBackend)
+	t.Backend = localBackend{backend}
+
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return t, fmt.Errorf("no free loopback port: %w", err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	t.BaseURL = "http://" + addr
+	t.MCPURL = t.BaseURL + "/mcp"
+
+	cmd := exec.Command("/bin/sh", "-c", command)
+	cmd.Env = append(os.Environ(),
+		"MCP_LISTEN_ADDR="+addr,
+		"JWT_SECRET_KEY="+string(is.Secret),
+		"JWT_ISSUER="+is.Issuer,
+		"JWT_AUDIENCE="+is.Audience,
+		"BACKEND_API_URL="+backendURL,
+		"MCP_RESOURCE_URL="+t.MCPURL,
+		"BACKEND_TOKEN_URL="+backendURL+"/oauth/token",
+		"MCP_CLIENT_ID="+DefaultClientID,
+		"MCP_CLIENT_SECRET="+clientSecret,
+		"BACKEND_TIMEOUT="+BackendTimeout.String(),
+	)
+	cmd.Env = append(cmd.Env, opts.Env...)
+	logs := &logBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	// Its own process group, so that Close also stops what the shell (or
+	// go run) started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return t, fmt.Errorf("--target-cmd: %w", err)
+	}
+	t.Logs = logs.Bytes
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.onClose(func() error {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		return nil
+	})
+
+	waitCtx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
+	defer cancel()
+	if err := WaitHealthy(waitCtx, t.BaseURL, exited); err != nil {
+		return t, fmt.Errorf("--target-cmd: %w; its last output:\n%s", err, lastLines(logs.Bytes(), 10, is.Secret))
+	}
+	return t, nil
+}

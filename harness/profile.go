@@ -1,0 +1,154 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mcpauthspec/mcpauthspec/fakebackend"
+)
+
+// Profile describes an external deployment: how to mint tokens it accepts,
+// what its tools are called, and which resources exist. The secret itself
+// never appears in the file: it names an environment variable or a file.
+type Profile struct {
+	TargetURL       string            `yaml:"target_url"`
+	Issuer          string            `yaml:"issuer"`
+	Audience        string            `yaml:"audience"`
+	SecretEnv       string            `yaml:"secret_env"`
+	SecretFile      string            `yaml:"secret_file"`
+	BackendAdminURL string            `yaml:"backend_admin_url"`
+	LogFile         string            `yaml:"log_file"`
+	Tools           map[string]string `yaml:"tools"`
+	Fixtures        Fixtures          `yaml:"fixtures"`
+}
+
+// ContractTools are the tool names of the target contract (section 4).
+var ContractTools = []string{"whoami", "list_tickets", "get_ticket", "create_ticket", "update_ticket",
+	"delete_ticket", "list_integrations", "sync_integration", "system_status"}
+
+// LoadProfile reads and checks a profile. Unknown keys are errors, so that a
+// typo does not silently disable a check.
+func LoadProfile(path string) (*Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	var p Profile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("profile %s: %w", path, err)
+	}
+	if p.Issuer == "" {
+		p.Issuer = DefaultIssuer
+	}
+	if p.Audience == "" {
+		p.Audience = DefaultAudience
+	}
+	if (p.SecretEnv == "") == (p.SecretFile == "") {
+		return nil, fmt.Errorf("profile %s: set exactly one of secret_env and secret_file", path)
+	}
+	for name := range p.Tools {
+		if !isContractTool(name) {
+			return nil, fmt.Errorf("profile %s: tools: %q is not a contract tool (one of %s)", path, name, strings.Join(ContractTools, ", "))
+		}
+	}
+	return &p, nil
+}
+
+func isContractTool(name string) bool {
+	for _, t := range ContractTools {
+		if t == name {
+			return true
+		}
+	}
+	return false
+}
+
+// secret returns the HS256 secret the profile points at.
+func (p *Profile) secret() ([]byte, error) {
+	if p.SecretEnv != "" {
+		v := os.Getenv(p.SecretEnv)
+		if v == "" {
+			return nil, fmt.Errorf("profile: environment variable %s (secret_env) is empty", p.SecretEnv)
+		}
+		return []byte(v), nil
+	}
+	v, err := os.ReadFile(p.SecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("profile: secret_file: %w", err)
+	}
+	return bytes.TrimRight(v, "\r\n"), nil
+}
+
+// StartExternal checks that the deployment at mcpURL answers and returns it as
+// a target. mcpURL overrides the profile's target_url.
+func StartExternal(ctx context.Context, mcpURL string, p *Profile) (*Target, error) {
+	if mcpURL == "" {
+		mcpURL = p.TargetURL
+	}
+	u, err := url.Parse(mcpURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--target-url %q: not an http(s) URL", mcpURL)
+	}
+	if err := checkLoopback(u.Hostname()); err != nil {
+		return nil, fmt.Errorf("--target-url: %w", err)
+	}
+	secret, err := p.secret()
+	if err != nil {
+		return nil, err
+	}
+	t := &Target{
+		Kind:     "external",
+		MCPURL:   strings.TrimRight(mcpURL, "/"),
+		BaseURL:  u.Scheme + "://" + u.Host,
+		Issuer:   &Issuer{Secret: secret, Issuer: p.Issuer, Audience: p.Audience},
+		Fixtures: p.Fixtures,
+		Tools:    p.Tools,
+	}
+	if p.BackendAdminURL != "" {
+		t.Backend = &fakebackend.AdminClient{BaseURL: strings.TrimRight(p.BackendAdminURL, "/"), HTTP: http.DefaultClient}
+	}
+	if p.LogFile != "" {
+		path := p.LogFile
+		t.Logs = func() []byte { b, _ := os.ReadFile(path); return b }
+	}
+	if err := WaitHealthy(ctx, t.BaseURL, nil); err != nil {
+		return nil, fmt.Errorf("target %s is unreachable: %w", t.BaseURL, err)
+	}
+	return t, nil
+}
+
+// checkLoopback refuses any host that is not a loopback address: the suite
+// sends hostile traffic and must never send it off the machine.
+func checkLoopback(host string) error {
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		addrs, err := net.LookupIP(host)
+		if err != nil || len(addrs) == 0 {
+			return fmt.Errorf("cannot resolve %q", host)
+		}
+		for _, a := range addrs {
+			if !a.IsLoopback() {
+				return fmt.Errorf("%q resolves to %s, which is not a loopback address; the suite only tests servers on this machine", host, a)
+			}
+		}
+		return nil
+	}
+	if !ip.IsLoopback() {
+		return errors.New(host + " is not a loopback address; the suite only tests servers on this machine")
+	}
+	return nil
+}

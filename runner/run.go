@@ -1,0 +1,156 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/mcpauthspec/mcpauthspec/features"
+	"github.com/mcpauthspec/mcpauthspec/harness"
+	"github.com/mcpauthspec/mcpauthspec/steps"
+)
+
+// Scenario outcomes.
+const (
+	Passed  = "passed"
+	Failed  = "failed"
+	Skipped = "skipped"
+)
+
+// Options select what runs and how.
+type Options struct {
+	Target      *harness.Target
+	Features    fs.FS  // default: the embedded specification
+	Tags        string // godog tag expression, e.g. "@must && ~@needs-logs"
+	Concurrency int    // scenarios at once (default 4); @serial ones still run alone
+	// SlowFault overrides how long the "slow" backend fault delays answers;
+	// it must exceed the target's backend timeout.
+	SlowFault time.Duration
+	// TestingT runs each scenario as a subtest (go test).
+	TestingT *testing.T
+	// OnResult is called after each scenario, e.g. for progress.
+	OnResult func(Result)
+}
+
+// Result is the outcome of one case.
+type Result struct {
+	Case
+	Status   string        `json:"status"`
+	Message  string        `json:"message,omitempty"`
+	Expected string        `json:"expected,omitempty"`
+	Actual   string        `json:"actual,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Report is the outcome of a run, in specification order.
+type Report struct {
+	Target   string
+	Results  []Result
+	Duration time.Duration
+}
+
+// Run executes the specification against opts.Target.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	if opts.Target == nil {
+		return nil, errors.New("runner: no target")
+	}
+	if opts.Features == nil {
+		opts.Features = features.FS
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	catalog, err := LoadCatalog(opts.Features)
+	if err != nil {
+		return nil, err
+	}
+	env := steps.NewEnv(opts.Target)
+	defer env.Close()
+	if opts.SlowFault > 0 {
+		env.SlowFault = opts.SlowFault
+	}
+
+	var mu sync.Mutex
+	results := map[string]Result{}
+	starts := sync.Map{}
+	record := func(p *godog.Scenario, err error) {
+		cs := catalog.Lookup(p)
+		if cs == nil {
+			cs = &Case{ID: "unknown", Name: p.Name, File: p.Uri}
+		}
+		r := Result{Case: *cs, Status: Passed}
+		if v, ok := starts.Load(p.Id); ok {
+			r.Duration = time.Since(v.(time.Time))
+		}
+		var skip *steps.SkipReason
+		var mm *steps.Mismatch
+		switch {
+		case err == nil:
+		case errors.As(err, &skip):
+			r.Status, r.Message = Skipped, skip.Reason
+		case errors.Is(err, godog.ErrSkip):
+			r.Status, r.Message = Skipped, "skipped"
+		case errors.As(err, &mm):
+			r.Status, r.Expected, r.Actual, r.Message = Failed, mm.Expected, mm.Actual, mm.Error()
+		default:
+			r.Status, r.Message = Failed, err.Error()
+		}
+		mu.Lock()
+		results[p.Id] = r
+		mu.Unlock()
+		if opts.OnResult != nil {
+			opts.OnResult(r)
+		}
+	}
+
+	start := time.Now()
+	suite := godog.TestSuite{
+		Name: "mcpauthspec",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+				starts.Store(p.Id, time.Now())
+				return ctx, nil
+			})
+			steps.Register(sc, env)
+			sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+				record(p, err)
+				return ctx, nil
+			})
+		},
+		Options: &godog.Options{
+			FS:             opts.Features,
+			Paths:          []string{"."},
+			Format:         "progress",
+			Output:         io.Discard,
+			Tags:           opts.Tags,
+			Concurrency:    opts.Concurrency,
+			Strict:         true,
+			NoColors:       true,
+			TestingT:       opts.TestingT,
+			DefaultContext: ctx,
+		},
+	}
+	suite.Run()
+
+	rep := &Report{Target: opts.Target.Kind, Duration: time.Since(start)}
+	for _, r := range results {
+		rep.Results = append(rep.Results, r)
+	}
+	order := map[string]int{}
+	for i, c := range catalog.Cases {
+		order[c.ID] = i
+	}
+	sort.Slice(rep.Results, func(i, j int) bool { return order[rep.Results[i].ID] < order[rep.Results[j].ID] })
+	if len(rep.Results) == 0 {
+		return rep, fmt.Errorf("no scenario matched the tag expression %q", opts.Tags)
+	}
+	return rep, nil
+}

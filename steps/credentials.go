@@ -1,0 +1,214 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/mcpauthspec/mcpauthspec/harness"
+)
+
+func user(name string) (harness.User, error) { return harness.LookupUser(name) }
+
+func noCredentials(ctx context.Context) error {
+	s := get(ctx)
+	s.token, s.creds = "", harness.NoCredentials
+	return nil
+}
+
+func validTokenFor(ctx context.Context, name string) error {
+	s := get(ctx)
+	u, err := user(name)
+	if err != nil {
+		return err
+	}
+	s.user = u
+	tok, err := s.validToken(u)
+	if err != nil {
+		return err
+	}
+	s.useToken(tok)
+	return nil
+}
+
+func tokenWithScope(ctx context.Context, name, scope string) error {
+	return tokenWith(ctx, name, map[string]json.RawMessage{"scope": json.RawMessage(strconv.Quote(scope))}, nil)
+}
+
+func tokenWithClaim(ctx context.Context, name, claim, value string) error {
+	value = strings.ReplaceAll(value, `\"`, `"`)
+	if !json.Valid([]byte(value)) {
+		return fmt.Errorf("claim %q: %q is not JSON", claim, value)
+	}
+	return tokenWith(ctx, name, map[string]json.RawMessage{claim: json.RawMessage(value)}, nil)
+}
+
+func tokenWithoutClaim(ctx context.Context, name, claim string) error {
+	return tokenWith(ctx, name, nil, []string{claim})
+}
+
+func tokenWith(ctx context.Context, name string, set map[string]json.RawMessage, del []string) error {
+	s := get(ctx)
+	u, err := user(name)
+	if err != nil {
+		return err
+	}
+	s.user = u
+	tok, err := s.env.Target.Issuer.TokenWith(u, set, del)
+	if err != nil {
+		return err
+	}
+	s.useToken(tok)
+	return nil
+}
+
+func hostileToken(ctx context.Context, name string) error {
+	return hostileTokenFor(ctx, name, get(ctx).user.Name)
+}
+
+func hostileTokenFor(ctx context.Context, name, userName string) error {
+	c, err := harness.LookupHostile(name)
+	if err != nil {
+		return err
+	}
+	return buildCase(ctx, c, userName)
+}
+
+func acceptableToken(ctx context.Context, name string) error {
+	for _, c := range harness.Acceptable {
+		if c.Name == name {
+			return buildCase(ctx, c, get(ctx).user.Name)
+		}
+	}
+	return fmt.Errorf("no acceptable token %q in harness.Acceptable", name)
+}
+
+func buildCase(ctx context.Context, c harness.HostileCase, userName string) error {
+	s := get(ctx)
+	u, err := user(userName)
+	if err != nil {
+		return err
+	}
+	s.user = u
+	// A copy, so that concurrent scenarios each point at their own
+	// attacker path.
+	is := *s.env.Target.Issuer
+	is.AttackerURL = s.env.attacker.URL + s.attackPath
+	tok, err := c.Build(&is, u)
+	if err != nil {
+		return fmt.Errorf("building %q: %w", c.Name, err)
+	}
+	s.useToken(tok)
+	return nil
+}
+
+// forgedToken is a token of the current user signed with a key the target
+// does not know.
+func (s *scenario) forgedToken() (string, error) {
+	c, err := harness.LookupHostile("wrong secret")
+	if err != nil {
+		return "", err
+	}
+	tok, err := c.Build(s.env.Target.Issuer, s.user)
+	if err == nil {
+		s.env.remember(tok)
+	}
+	return tok, err
+}
+
+func authorizationHeader(ctx context.Context, value string) error {
+	return get(ctx).setAuthorization(value)
+}
+
+func authorizationHeaders(ctx context.Context, first, second string) error {
+	return get(ctx).setAuthorization(first, second)
+}
+
+func (s *scenario) setAuthorization(values ...string) error {
+	expanded := make([]string, len(values))
+	for i, v := range values {
+		e, err := s.expand(strings.ReplaceAll(v, `\"`, `"`))
+		if err != nil {
+			return err
+		}
+		expanded[i] = e
+	}
+	s.creds = harness.RawAuthorization(expanded...)
+	return nil
+}
+
+// The token in places other than the Authorization header (RFC 6750 §2.2,
+// §2.3, and cookies): the contract accepts none of them.
+
+func (s *scenario) aliceToken() (string, error) {
+	tok, err := s.validToken(s.user)
+	s.token = tok
+	return tok, err
+}
+
+func tokenOnlyInQuery(ctx context.Context) error {
+	s := get(ctx)
+	tok, err := s.aliceToken()
+	if err != nil {
+		return err
+	}
+	s.creds = queryToken(tok)
+	return nil
+}
+
+func tokenAlsoInQuery(ctx context.Context) error {
+	s := get(ctx)
+	tok, err := s.aliceToken()
+	if err != nil {
+		return err
+	}
+	s.creds = func(r *http.Request) {
+		harness.BearerHeader(tok)(r)
+		queryToken(tok)(r)
+	}
+	return nil
+}
+
+func queryToken(tok string) harness.Credentials {
+	return func(r *http.Request) {
+		q := r.URL.Query()
+		q.Set("access_token", tok)
+		r.URL.RawQuery = q.Encode()
+	}
+}
+
+func tokenOnlyInForm(ctx context.Context) error {
+	s := get(ctx)
+	tok, err := s.aliceToken()
+	if err != nil {
+		return err
+	}
+	// RFC 6750 §2.2: form-encoded body parameter. The JSON-RPC message rides
+	// along in another field, as a client mixing both would send it.
+	s.creds = func(r *http.Request) {
+		form := url.Values{"access_token": {tok}}
+		body := form.Encode()
+		r.Body = ioNopCloser(body)
+		r.ContentLength = int64(len(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return nil
+}
+
+func tokenOnlyInCookie(ctx context.Context) error {
+	s := get(ctx)
+	tok, err := s.aliceToken()
+	if err != nil {
+		return err
+	}
+	s.creds = func(r *http.Request) {
+		for _, name := range []string{"access_token", "token", "Authorization"} {
+			r.AddCookie(&http.Cookie{Name: name, Value: tok})
+		}
+	}
+	return nil
+}

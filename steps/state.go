@@ -1,0 +1,163 @@
+package steps
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mcpauthspec/mcpauthspec/harness"
+)
+
+// Env is what all scenarios of one run share: the target and the means to
+// reach it.
+type Env struct {
+	Target *harness.Target
+	Client *harness.Client
+	// SlowFault is how long the "slow" backend fault delays each answer: more
+	// than the target's backend timeout, so that the target must give up.
+	SlowFault time.Duration
+
+	// quiet serialises scenarios tagged @serial, which read the backend
+	// recording or inject faults, against all others.
+	quiet sync.RWMutex
+
+	attacker     *httptest.Server
+	attackerHits sync.Map // path → *atomic.Int64
+
+	mintedMu sync.Mutex
+	minted   []string // every token sent in this run, for the hygiene checks
+}
+
+// NewEnv prepares the shared state for a run against t. Close releases it.
+func NewEnv(t *harness.Target) *Env {
+	e := &Env{Target: t, Client: harness.NewClient(t.MCPURL), SlowFault: 2 * time.Second}
+	// The attacker listener stands for the URLs a hostile jku or x5u header
+	// points at: a conforming target never fetches them.
+	e.attacker = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, _ := e.attackerHits.LoadOrStore(r.URL.Path, new(atomic.Int64))
+		v.(*atomic.Int64).Add(1)
+		http.NotFound(w, r)
+	}))
+	return e
+}
+
+// Close stops the attacker listener.
+func (e *Env) Close() { e.attacker.Close() }
+
+func (e *Env) remember(tokens ...string) {
+	e.mintedMu.Lock()
+	defer e.mintedMu.Unlock()
+	for _, t := range tokens {
+		if len(t) >= 16 {
+			e.minted = append(e.minted, t)
+		}
+	}
+}
+
+func (e *Env) mintedTokens() []string {
+	e.mintedMu.Lock()
+	defer e.mintedMu.Unlock()
+	return append([]string(nil), e.minted...)
+}
+
+func (e *Env) hits(path string) int64 {
+	if v, ok := e.attackerHits.Load(path); ok {
+		return v.(*atomic.Int64).Load()
+	}
+	return 0
+}
+
+// scenario is the state of one scenario: the credentials it sends, what it
+// got back, and the sessions it opened.
+type scenario struct {
+	env    *Env
+	id     string
+	serial bool
+	locked bool // holds env.quiet (write lock when serial)
+
+	user       harness.User        // whose valid token {token} is
+	token      string              // the token under test; "" when none
+	creds      harness.Credentials // how it is sent
+	resp       *harness.Response   // the last answer of the target
+	result     *harness.ToolResult // the last tool result, if any
+	call       *toolCall           // the last tool call
+	sessions   map[string]*harness.Session
+	metadata   map[string]any
+	concurrent []concurrentOutcome
+	attackPath string
+	logMark    int // length of the target's log when the scenario began
+}
+
+type toolCall struct {
+	tool string
+	args map[string]any
+}
+
+type concurrentOutcome struct {
+	user harness.User
+	tool string
+	err  error
+	text string
+}
+
+type scenarioKey struct{}
+
+func withScenario(ctx context.Context, s *scenario) context.Context {
+	return context.WithValue(ctx, scenarioKey{}, s)
+}
+
+func get(ctx context.Context) *scenario {
+	s, _ := ctx.Value(scenarioKey{}).(*scenario)
+	return s
+}
+
+// validToken returns a fresh valid token of u and remembers it.
+func (s *scenario) validToken(u harness.User) (string, error) {
+	tok, err := s.env.Target.Issuer.Token(u)
+	if err != nil {
+		return "", err
+	}
+	s.env.remember(tok)
+	return tok, nil
+}
+
+// useToken makes tok the scenario's credential, sent as a Bearer header.
+func (s *scenario) useToken(tok string) {
+	s.env.remember(tok)
+	s.token = tok
+	s.creds = harness.BearerHeader(tok)
+}
+
+// expand replaces the placeholders of features/GRAMMAR.md.
+func (s *scenario) expand(v string) (string, error) {
+	if !strings.Contains(v, "{") {
+		return v, nil
+	}
+	f := s.env.Target.Fixtures
+	pairs := []string{
+		"{acme_ticket}", f.AcmeTicket, "{globex_ticket}", f.GlobexTicket,
+		"{acme_integration}", f.AcmeIntegration, "{globex_integration}", f.GlobexIntegration,
+		"{missing_ticket}", f.MissingTicket, "{missing_integration}", f.MissingIntegration,
+		"{tab}", "\t",
+	}
+	if strings.Contains(v, "{token}") {
+		tok, err := s.validToken(s.user)
+		if err != nil {
+			return "", err
+		}
+		s.token = tok
+		pairs = append(pairs, "{token}", tok)
+	}
+	if strings.Contains(v, "{forged}") {
+		tok, err := s.forgedToken()
+		if err != nil {
+			return "", err
+		}
+		pairs = append(pairs, "{forged}", tok)
+	}
+	return strings.NewReplacer(pairs...).Replace(v), nil
+}

@@ -1,0 +1,265 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+func (s *scenario) response() (*responseView, error) {
+	if s.resp == nil {
+		return nil, fmt.Errorf("no request was sent yet")
+	}
+	return &responseView{s}, nil
+}
+
+type responseView struct{ s *scenario }
+
+func (v *responseView) describe() string {
+	r := v.s.resp
+	return fmt.Sprintf("HTTP %d, WWW-Authenticate %q, body %s", r.Status, r.Header.Values("WWW-Authenticate"), v.s.redact(snippet(r.Body)))
+}
+
+func responseStatusIs(ctx context.Context, code int) error {
+	s := get(ctx)
+	v, err := s.response()
+	if err != nil {
+		return err
+	}
+	if s.resp.Status != code {
+		return mismatch(fmt.Sprintf("HTTP %d", code), "%s", v.describe())
+	}
+	return nil
+}
+
+func requestAccepted(ctx context.Context) error {
+	s := get(ctx)
+	v, err := s.response()
+	if err != nil {
+		return err
+	}
+	if s.resp.Status/100 != 2 {
+		return mismatch("the request accepted (HTTP 2xx)", "%s", v.describe())
+	}
+	return nil
+}
+
+func requestRefused(ctx context.Context) error {
+	s := get(ctx)
+	v, err := s.response()
+	if err != nil {
+		return err
+	}
+	if s.resp.Status/100 != 4 {
+		return mismatch("the request refused (HTTP 4xx)", "%s", v.describe())
+	}
+	return nil
+}
+
+// challenge returns the parameters of the Bearer challenge (RFC 6750 §3).
+func (s *scenario) challenge() (map[string]string, error) {
+	v, err := s.response()
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range s.resp.Header.Values("WWW-Authenticate") {
+		if params, ok := parseBearerChallenge(h); ok {
+			return params, nil
+		}
+	}
+	return nil, mismatch("a WWW-Authenticate: Bearer challenge", "%s", v.describe())
+}
+
+// parseBearerChallenge parses `Bearer k="v", k2=v2` (RFC 9110 §11.2).
+func parseBearerChallenge(h string) (map[string]string, bool) {
+	scheme, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return nil, false
+	}
+	params := map[string]string{}
+	for rest = strings.TrimSpace(rest); rest != ""; {
+		name, after, ok := strings.Cut(rest, "=")
+		if !ok {
+			break
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		after = strings.TrimLeft(after, " ")
+		var value string
+		if strings.HasPrefix(after, `"`) {
+			var b strings.Builder
+			i := 1
+			for ; i < len(after) && after[i] != '"'; i++ {
+				if after[i] == '\\' && i+1 < len(after) {
+					i++
+				}
+				b.WriteByte(after[i])
+			}
+			value, rest = b.String(), after[min(i+1, len(after)):]
+		} else {
+			value, rest, _ = strings.Cut(after, ",")
+			value = strings.TrimSpace(value)
+			rest = "," + rest
+		}
+		params[name] = value
+		rest = strings.TrimLeft(strings.TrimSpace(rest), ",")
+		rest = strings.TrimSpace(rest)
+	}
+	return params, true
+}
+
+func challengeNoErrorCode(ctx context.Context) error {
+	s := get(ctx)
+	p, err := s.challenge()
+	if err != nil {
+		return err
+	}
+	if code, ok := p["error"]; ok {
+		return mismatch("a challenge without an error code (RFC 6750 §3.1: no credentials)", "error=%q", code)
+	}
+	return nil
+}
+
+func challengeErrorIs(ctx context.Context, code string) error {
+	s := get(ctx)
+	p, err := s.challenge()
+	if err != nil {
+		return err
+	}
+	if p["error"] != code {
+		return mismatch(fmt.Sprintf("error=%q", code), "error=%q in %q", p["error"], s.resp.Header.Values("WWW-Authenticate"))
+	}
+	return nil
+}
+
+// challengeNamesMetadata checks resource_metadata (RFC 9728 §5.1) and
+// follows it: the document must be served, without credentials, and name
+// this MCP endpoint as its resource.
+func challengeNamesMetadata(ctx context.Context) error {
+	s := get(ctx)
+	p, err := s.challenge()
+	if err != nil {
+		return err
+	}
+	raw, ok := p["resource_metadata"]
+	if !ok {
+		return mismatch("a resource_metadata parameter", "%q", s.resp.Header.Values("WWW-Authenticate"))
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() {
+		return mismatch("an absolute resource_metadata URL", "%q", raw)
+	}
+	base, _ := url.Parse(s.env.Target.BaseURL)
+	if u.Host != base.Host {
+		return mismatch("resource_metadata on the target's own host "+base.Host, "%q", raw)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	resp, err := s.env.Client.HTTP.Do(req)
+	if err != nil {
+		return mismatch("the resource_metadata URL to answer", "%v", err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Resource string `json:"resource"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&doc) != nil {
+		return mismatch("200 with a JSON metadata document at "+raw, "HTTP %d", resp.StatusCode)
+	}
+	if doc.Resource != s.env.Target.MCPURL {
+		return mismatch(fmt.Sprintf("resource %q", s.env.Target.MCPURL), "resource %q", doc.Resource)
+	}
+	return nil
+}
+
+func challengeScopeIs(ctx context.Context, scope string) error {
+	s := get(ctx)
+	p, err := s.challenge()
+	if err != nil {
+		return err
+	}
+	for _, sc := range strings.Fields(p["scope"]) {
+		if sc == scope {
+			return nil
+		}
+	}
+	return mismatch(fmt.Sprintf("scope=%q in the challenge", scope), "%q", s.resp.Header.Values("WWW-Authenticate"))
+}
+
+func challengeHasScope(ctx context.Context) error {
+	s := get(ctx)
+	p, err := s.challenge()
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(p["scope"]) == "" {
+		return mismatch("a scope parameter (MCP 2025-11-25 scope selection)", "%q", s.resp.Header.Values("WWW-Authenticate"))
+	}
+	return nil
+}
+
+func responseBodyIsJSON(ctx context.Context) error {
+	s := get(ctx)
+	v, err := s.response()
+	if err != nil {
+		return err
+	}
+	mt, _, _ := mime.ParseMediaType(s.resp.Header.Get("Content-Type"))
+	if mt != "application/json" || !json.Valid(s.resp.Body) {
+		return mismatch("a JSON body (Content-Type application/json)", "Content-Type %q, %s", s.resp.Header.Get("Content-Type"), v.describe())
+	}
+	return nil
+}
+
+// responseHasNoToken: neither the body nor any header echoes the token, or
+// its signature, which alone would let a log reader replay nothing but
+// still identifies the credential.
+func responseHasNoToken(ctx context.Context) error {
+	s := get(ctx)
+	if _, err := s.response(); err != nil {
+		return err
+	}
+	if s.token == "" {
+		return fmt.Errorf("the scenario sent no token")
+	}
+	needles := []string{s.token}
+	if parts := strings.Split(s.token, "."); len(parts) == 3 && len(parts[2]) >= 16 {
+		needles = append(needles, parts[2])
+	}
+	var hay strings.Builder
+	hay.Write(s.resp.Body)
+	for k, vs := range s.resp.Header {
+		hay.WriteString(k + ": " + strings.Join(vs, ",") + "\n")
+	}
+	if s.result != nil {
+		hay.WriteString(s.result.Text)
+	}
+	for _, n := range needles {
+		if strings.Contains(hay.String(), n) {
+			return mismatch("an answer that does not echo the token", "the token (or its signature) appears in the answer")
+		}
+	}
+	return nil
+}
+
+func responseWithin(ctx context.Context, ms int) error {
+	s := get(ctx)
+	if _, err := s.response(); err != nil {
+		return err
+	}
+	if limit := time.Duration(ms) * time.Millisecond; s.resp.Elapsed > limit {
+		return mismatch(fmt.Sprintf("an answer within %v", limit), "%v", s.resp.Elapsed.Round(time.Millisecond))
+	}
+	return nil
+}
+
+func attackerNoRequest(ctx context.Context) error {
+	s := get(ctx)
+	if n := s.env.hits(s.attackPath); n != 0 {
+		return mismatch("no request to the URL in the token header (RFC 8725 §3.10: do not trust jku/x5u)", "the target fetched it %d time(s)", n)
+	}
+	return nil
+}
