@@ -1,0 +1,180 @@
+// Command mcpauthspec checks that an MCP server acts as a pure OAuth resource
+// server: it runs the specification in features/ (embedded in the binary)
+// against a target and reports every requirement it breaks.
+//
+//	mcpauthspec                                   the embedded reference stack
+//	mcpauthspec --target-cmd "./refserver"        a server started with the contract's environment
+//	mcpauthspec --target-url URL --profile FILE   a running deployment
+//
+// Exit status: 0 when every selected @must passes (and @should with
+// --strict), 1 otherwise, 2 for usage or configuration errors.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/mcpauthspec/mcpauthspec/harness"
+	"github.com/mcpauthspec/mcpauthspec/runner"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError is a bad flag or configuration: exit status 2.
+type usageError struct{ error }
+
+type config struct {
+	targetCmd    string
+	targetURL    string
+	profile      string
+	tags         string
+	strict       bool
+	baseline     string
+	junit        string
+	jsonOut      string
+	markdown     string
+	concurrency  int
+	startTimeout time.Duration
+	quiet        bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("mcpauthspec", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.targetCmd, "target-cmd", "", "start the target with this shell command and the target contract's environment")
+	fs.StringVar(&c.targetURL, "target-url", "", "test the running MCP endpoint at this URL (needs --profile)")
+	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret, tools, fixtures)")
+	fs.StringVar(&c.tags, "tags", "", `godog tag expression selecting scenarios, e.g. "@must && ~@needs-logs"`)
+	fs.BoolVar(&c.strict, "strict", false, "fail on @should failures too")
+	fs.StringVar(&c.baseline, "baseline", "", "YAML file of expected failures with reasons; a listed scenario that passes fails the run")
+	fs.StringVar(&c.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&c.jsonOut, "json", "", "write one JSON object per scenario to this file")
+	fs.StringVar(&c.markdown, "markdown", "", "write a Markdown report to this file")
+	fs.IntVar(&c.concurrency, "concurrency", 4, "scenarios run at once (@serial ones run alone)")
+	fs.DurationVar(&c.startTimeout, "start-timeout", harness.DefaultStartTimeout, "how long to wait for the target's /healthz")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mcpauthspec [--target-cmd CMD | --target-url URL --profile FILE] [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, usageError{err}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	case c.targetCmd != "" && (c.targetURL != "" || c.profile != ""):
+		return nil, usageError{errors.New("--target-cmd cannot be combined with --target-url or --profile")}
+	case c.targetURL != "" && c.profile == "":
+		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience and secret of the deployment)")}
+	case c.concurrency < 1:
+		return nil, usageError{errors.New("--concurrency must be at least 1")}
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+		return 2
+	}
+	var baseline *runner.Baseline
+	if c.baseline != "" {
+		if baseline, err = runner.LoadBaseline(c.baseline); err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+	}
+	target, err := startTarget(ctx, c)
+	if target != nil {
+		defer target.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+		return 2
+	}
+
+	var bar *progressbar.ProgressBar
+	if !c.quiet {
+		bar = progressbar.NewOptions(-1,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("scenarios against "+target.Kind+" target"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	report, err := runner.Run(ctx, runner.Options{
+		Target:      target,
+		Tags:        c.tags,
+		Concurrency: c.concurrency,
+		OnResult: func(runner.Result) {
+			if bar != nil {
+				_ = bar.Add(1)
+			}
+		},
+	})
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+		return 2
+	}
+	for _, out := range []struct {
+		path  string
+		write func(io.Writer) error
+	}{
+		{c.junit, report.WriteJUnit},
+		{c.jsonOut, report.WriteJSON},
+		{c.markdown, func(w io.Writer) error { report.WriteMarkdown(w, baseline); return nil }},
+	} {
+		if out.path == "" {
+			continue
+		}
+		if err := runner.WriteFile(out.path, out.write); err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+	}
+	report.WriteText(stdout, baseline)
+	if len(report.Failures(c.strict, baseline)) > 0 || len(baseline.Stale(report)) > 0 {
+		return 1
+	}
+	return 0
+}
+
+func startTarget(ctx context.Context, c *config) (*harness.Target, error) {
+	startCtx, cancel := context.WithTimeout(ctx, c.startTimeout)
+	defer cancel()
+	switch {
+	case c.targetCmd != "":
+		return harness.StartCommand(ctx, c.targetCmd, harness.CommandOptions{StartTimeout: c.startTimeout})
+	case c.profile != "":
+		p, err := harness.LoadProfile(c.profile)
+		if err != nil {
+			return nil, err
+		}
+		return harness.StartExternal(startCtx, c.targetURL, p)
+	default:
+		return harness.StartEmbedded(startCtx, harness.EmbeddedOptions{})
+	}
+}
