@@ -48,6 +48,7 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 	}
 	t.onClose(stopBackend)
 	t.Backend = localBackend{backend}
+	t.BackendURL = backendURL
 
 	port, err := freeLoopbackPort()
 	if err != nil {
@@ -96,7 +97,10 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 	waitCtx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
 	if err := WaitHealthy(waitCtx, t.BaseURL, exited); err != nil {
-		return t, fmt.Errorf("--target-cmd: %w; its last output:\n%s", err, lastLines(logs.Bytes(), 10, is.Secret))
+		if out := lastLines(logs.Bytes(), 10, is.Secret); out != "" {
+			return t, fmt.Errorf("--target-cmd: %w; its last output:\n%s", err, out)
+		}
+		return t, fmt.Errorf("--target-cmd: %w (it printed nothing)", err)
 	}
 	return t, nil
 }

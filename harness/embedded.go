@@ -40,6 +40,7 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err er
 	}
 	t.onClose(stopBackend)
 	t.Backend = localBackend{backend}
+	t.BackendURL = backendURL
 
 	ln, err := listenLoopback()
 	if err != nil {

@@ -46,7 +46,8 @@ func LoadProfile(path string) (*Profile, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("profile %s: %w", path, err)
+		// One line: yaml lists its errors on several.
+		return nil, fmt.Errorf("profile %s: %s", path, strings.Join(strings.Fields(err.Error()), " "))
 	}
 	if p.Issuer == "" {
 		p.Issuer = DefaultIssuer

@@ -24,6 +24,8 @@ type Target struct {
 	MCPURL  string // the MCP endpoint
 	Issuer  *Issuer
 
+	// BackendURL is the fake core app's base URL, when the harness knows it.
+	BackendURL string
 	// Backend controls the fake core app (recorder, faults); nil for an
 	// external target without a backend admin URL.
 	Backend BackendControl

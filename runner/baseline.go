@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -48,34 +50,57 @@ func LoadBaseline(path string) (*Baseline, error) {
 	return b, nil
 }
 
+// entry returns the baseline entry covering id: the id itself, or for an
+// outline row (auth-2.3/4) the whole outline (auth-2.3).
+func (b *Baseline) entry(id string) (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	if _, ok := b.entries[id]; ok {
+		return id, true
+	}
+	if outline, _, found := strings.Cut(id, "/"); found {
+		if _, ok := b.entries[outline]; ok {
+			return outline, true
+		}
+	}
+	return "", false
+}
+
 // Expects reports whether id is an expected failure. A nil baseline expects
 // nothing.
 func (b *Baseline) Expects(id string) bool {
-	if b == nil {
-		return false
-	}
-	_, ok := b.entries[id]
+	_, ok := b.entry(id)
 	return ok
 }
 
 // Reason is why id is expected to fail.
 func (b *Baseline) Reason(id string) string {
-	if b == nil {
-		return ""
+	if e, ok := b.entry(id); ok {
+		return b.entries[e]
 	}
-	return b.entries[id]
+	return ""
 }
 
-// Stale returns the baseline entries whose scenarios ran and passed.
+// Stale returns the baseline entries whose scenarios ran and none of which
+// failed.
 func (b *Baseline) Stale(r *Report) []string {
 	if b == nil {
 		return nil
 	}
-	var stale []string
+	ran, failed := map[string]bool{}, map[string]bool{}
 	for _, res := range r.Results {
-		if res.Status == Passed && b.Expects(res.ID) {
-			stale = append(stale, res.ID)
+		if e, ok := b.entry(res.ID); ok && res.Status != Skipped {
+			ran[e] = true
+			failed[e] = failed[e] || res.Status == Failed
 		}
 	}
+	var stale []string
+	for e := range ran {
+		if !failed[e] {
+			stale = append(stale, e)
+		}
+	}
+	sort.Strings(stale)
 	return stale
 }

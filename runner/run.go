@@ -81,7 +81,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	var mu sync.Mutex
 	results := map[string]Result{}
 	starts := sync.Map{}
-	record := func(p *godog.Scenario, err error) {
+	record := func(ctx context.Context, p *godog.Scenario, err error) {
 		cs := catalog.Lookup(p)
 		if cs == nil {
 			cs = &Case{ID: "unknown", Name: p.Name, File: p.Uri}
@@ -92,7 +92,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		var skip *steps.SkipReason
 		var mm *steps.Mismatch
+		reason, skipped := steps.Skipped(ctx)
 		switch {
+		case skipped:
+			r.Status, r.Message = Skipped, reason
 		case err == nil:
 		case errors.As(err, &skip):
 			r.Status, r.Message = Skipped, skip.Reason
@@ -121,7 +124,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			})
 			steps.Register(sc, env)
 			sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
-				record(p, err)
+				record(ctx, p, err)
 				return ctx, nil
 			})
 		},

@@ -74,10 +74,11 @@ func (e *Env) hits(path string) int64 {
 // scenario is the state of one scenario: the credentials it sends, what it
 // got back, and the sessions it opened.
 type scenario struct {
-	env    *Env
-	id     string
-	serial bool
-	locked bool // holds env.quiet (write lock when serial)
+	env     *Env
+	id      string
+	serial  bool
+	locked  bool // holds env.quiet (write lock when serial)
+	skipped *SkipReason
 
 	user       harness.User        // whose valid token {token} is
 	token      string              // the token under test; "" when none

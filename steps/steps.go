@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -27,6 +28,14 @@ func (s *SkipReason) Unwrap() error { return godog.ErrSkip }
 
 func skip(format string, args ...any) error {
 	return &SkipReason{Reason: fmt.Sprintf(format, args...)}
+}
+
+// Skipped returns why the scenario running in ctx was skipped, if it was.
+func Skipped(ctx context.Context) (reason string, ok bool) {
+	if s := get(ctx); s != nil && s.skipped != nil {
+		return s.skipped.Reason, true
+	}
+	return "", false
 }
 
 // ScenarioID returns the @auth-… tag of a scenario, without the @.
@@ -82,6 +91,16 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 		s.locked = true
 		if t.Logs != nil {
 			s.logMark = len(t.Logs())
+		}
+		return ctx, nil
+	})
+	// godog hands the After hooks only the last step's error, which is nil
+	// when an earlier step (or the Before hook) skipped the scenario; the
+	// skip is kept here so that Skipped can report it.
+	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
+		var reason *SkipReason
+		if s := get(ctx); s != nil && s.skipped == nil && errors.As(err, &reason) {
+			s.skipped = reason
 		}
 		return ctx, nil
 	})

@@ -54,7 +54,8 @@ type config struct {
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("mcpauthspec", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Parse errors become one line from run; only -h prints the usage.
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.targetCmd, "target-cmd", "", "start the target with this shell command and the target contract's environment")
 	fs.StringVar(&c.targetURL, "target-url", "", "test the running MCP endpoint at this URL (needs --profile)")
 	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret, tools, fixtures)")
@@ -68,11 +69,16 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.startTimeout, "start-timeout", harness.DefaultStartTimeout, "how long to wait for the target's /healthz")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mcpauthspec [--target-cmd CMD | --target-url URL --profile FILE] [flags]")
+		fmt.Fprintln(fs.Output(), "usage: mcpauthspec [--target-cmd CMD | --target-url URL --profile FILE] [flags]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, usageError{err}
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.Usage()
+			return nil, err
+		}
+		return nil, usageError{fmt.Errorf("%w (mcpauthspec -h lists the flags)", err)}
 	}
 	switch {
 	case fs.NArg() > 0:

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut strings.Builder
+	code = run(context.Background(), append([]string{"--quiet"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Bad input: exit 2 and one clear line, nothing else.
+func TestUsageAndConfigurationErrors(t *testing.T) {
+	t.Setenv("MCPAUTHSPEC_TEST_SECRET", strings.Repeat("x", 32))
+	badProfile := writeFile(t, "bad.yaml", "issuer: core-app\nsecret_env: MCPAUTHSPEC_TEST_SECRET\ntypo_field: 1\n")
+	goodProfile := writeFile(t, "good.yaml", "secret_env: MCPAUTHSPEC_TEST_SECRET\n")
+	badBaseline := writeFile(t, "baseline.yaml", "expected_failures:\n  - id: auth-1.1\n")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"--bogus"}, "flag provided but not defined"},
+		{"stray argument", []string{"extra"}, `unexpected argument "extra"`},
+		{"url without profile", []string{"--target-url", "http://127.0.0.1:1/mcp"}, "needs --profile"},
+		{"cmd and url", []string{"--target-cmd", "x", "--target-url", "http://127.0.0.1:1/mcp"}, "cannot be combined"},
+		{"missing profile", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", "/nonexistent.yaml"}, "no such file"},
+		{"profile with a typo", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", badProfile}, "typo_field"},
+		{"baseline without reason", []string{"--baseline", badBaseline}, "needs an id and a reason"},
+		{"unreachable target", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", goodProfile, "--start-timeout", "300ms"}, "unreachable"},
+		{"not loopback", []string{"--target-url", "http://192.0.2.1/mcp", "--profile", goodProfile}, "not a loopback address"},
+		{"target exits", []string{"--target-cmd", "exit 3", "--start-timeout", "5s"}, "exited before it became healthy"},
+		{"target never healthy", []string{"--target-cmd", "echo starting; sleep 30", "--start-timeout", "300ms"}, "never answered 200"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tt.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			if !strings.HasPrefix(stderr, "mcpauthspec: ") || !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q, want a line containing %q", stderr, tt.want)
+			}
+			if strings.Contains(stderr, strings.Repeat("x", 32)) {
+				t.Error("the secret was printed")
+			}
+		})
+	}
+}
+
+// A selected subset against the embedded stack: exit 0, the closing line,
+// and the three report formats.
+func TestReportsAndExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath, junitPath, mdPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.md")
+	code, stdout, stderr := runCLI(t, "--tags", "@auth-1.1,@auth-5.1", "--json", jsonPath, "--junit", junitPath, "--markdown", mdPath)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if last := lines[len(lines)-1]; !strings.HasSuffix(last, "passed, 0 failed") {
+		t.Errorf("last line %q", last)
+	}
+	var rows []struct{ ID, Level, Status string }
+	data, _ := os.ReadFile(jsonPath)
+	if err := json.Unmarshal(data, &rows); err != nil || len(rows) == 0 {
+		t.Fatalf("JSON report: %v %s", err, data)
+	}
+	for _, r := range rows {
+		if !strings.HasPrefix(r.ID, "auth-1.1") && !strings.HasPrefix(r.ID, "auth-5.1") || r.Status != "passed" {
+			t.Errorf("unexpected row %+v", r)
+		}
+	}
+	var suites struct {
+		Suites []struct {
+			Tests int `xml:"tests,attr"`
+		} `xml:"testsuite"`
+	}
+	data, _ = os.ReadFile(junitPath)
+	if err := xml.Unmarshal(data, &suites); err != nil || len(suites.Suites) != 2 {
+		t.Errorf("JUnit report: %v %s", err, data)
+	}
+	if md, _ := os.ReadFile(mdPath); !strings.Contains(string(md), "| auth-5.1/1 |") {
+		t.Errorf("Markdown report lacks auth-5.1:\n%s", md)
+	}
+
+	// A baseline entry for a scenario that passes is stale: exit 1.
+	stale := writeFile(t, "stale.yaml", "expected_failures:\n  - id: auth-5.1\n    reason: once broken\n")
+	code, stdout, _ = runCLI(t, "--tags", "@auth-5.1", "--baseline", stale)
+	if code != 1 || !strings.Contains(stdout, "auth-5.1 is listed as an expected failure but passed") {
+		t.Errorf("stale baseline: exit %d\n%s", code, stdout)
+	}
+	// A tag expression that selects nothing is a usage error.
+	if code, _, stderr := runCLI(t, "--tags", "@no-such-tag"); code != 2 || !strings.Contains(stderr, "no scenario matched") {
+		t.Errorf("empty selection: exit %d %q", code, stderr)
+	}
+}
+
+// The whole specification against the refserver binary, started by the
+// harness with the contract's environment: what users do with their own
+// servers, and the proof that the binary conforms too.
+func TestTargetCommandWithRefserverBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the refserver binary; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "refserver")
+	build := exec.Command("go", "build", "-o", bin, "github.com/mcpauthspec/mcpauthspec/cmd/refserver")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	code, stdout, stderr := runCLI(t, "--target-cmd", bin, "--strict")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, " 0 failed") || strings.Contains(stdout, "skipped") {
+		t.Errorf("want every scenario to pass:\n%s", stdout)
+	}
+}

@@ -1,0 +1,70 @@
+package mcpauthspec_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mcpauthspec/mcpauthspec/harness"
+	"github.com/mcpauthspec/mcpauthspec/runner"
+)
+
+// TestExternalTarget runs the specification through the external-URL mode,
+// as a user does against a deployment: a profile names the issuer, the
+// secret (by environment variable) and the fake backend's admin URL; the
+// target's logs are not visible, so the log scenarios are skipped with their
+// reason and everything else must pass.
+func TestExternalTarget(t *testing.T) {
+	ctx := context.Background()
+	stack, err := harness.StartEmbedded(ctx, harness.EmbeddedOptions{})
+	if stack != nil {
+		t.Cleanup(func() { _ = stack.Close() })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MCPAUTHSPEC_EXTERNAL_SECRET", string(stack.Issuer.Secret))
+	f := stack.Fixtures
+	profile := filepath.Join(t.TempDir(), "profile.yaml")
+	err = os.WriteFile(profile, []byte(`issuer: core-app
+audience: mcp-server
+secret_env: MCPAUTHSPEC_EXTERNAL_SECRET
+backend_admin_url: `+stack.BackendURL+`
+fixtures:
+  acme_ticket: `+f.AcmeTicket+`
+  globex_ticket: `+f.GlobexTicket+`
+  acme_integration: `+f.AcmeIntegration+`
+  globex_integration: `+f.GlobexIntegration+`
+  missing_ticket: `+f.MissingTicket+`
+  missing_integration: `+f.MissingIntegration+`
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := harness.LoadProfile(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := harness.StartExternal(ctx, stack.MCPURL, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := runner.Run(ctx, runner.Options{Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := report.Totals()
+	if c.Failed != 0 || c.Passed == 0 {
+		var out strings.Builder
+		report.WriteText(&out, nil)
+		t.Fatalf("external mode:\n%s", out.String())
+	}
+	for _, r := range report.Results {
+		if r.Status == runner.Skipped && !strings.Contains(r.Message, "log_file") {
+			t.Errorf("%s skipped for another reason: %s", r.ID, r.Message)
+		}
+	}
+	t.Logf("external mode: %s", c.Summary())
+}
