@@ -137,3 +137,19 @@ func TestTargetCommandWithRefserverBinary(t *testing.T) {
 		t.Errorf("want every scenario to pass:\n%s", stdout)
 	}
 }
+
+func TestTokenSubcommand(t *testing.T) {
+	t.Setenv("JWT_SECRET_KEY", strings.Repeat("k", 32))
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"token", "--user", "bob"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if parts := strings.Split(strings.TrimSpace(out.String()), "."); len(parts) != 3 {
+		t.Errorf("not a JWT: %q", out.String())
+	}
+	t.Setenv("JWT_SECRET_KEY", "short")
+	errOut.Reset()
+	if code := run(context.Background(), []string{"token"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "JWT_SECRET_KEY") {
+		t.Errorf("short secret: exit %d %q", code, errOut.String())
+	}
+}
