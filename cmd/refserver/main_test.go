@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 )
@@ -18,12 +19,17 @@ func TestConfigurationErrorsExitTwo(t *testing.T) {
 		"MCP_CLIENT_ID":     "mcp-server",
 		"MCP_CLIENT_SECRET": "client-secret",
 	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
 	for _, tt := range []struct{ name, variable, value string }{
 		{"short secret", "JWT_SECRET_KEY", "too-short"},
 		{"missing issuer", "JWT_ISSUER", ""},
 		{"bad URL", "BACKEND_API_URL", "not a url"},
 		{"bad leeway", "JWT_LEEWAY", "forever"},
-		{"port in use", "MCP_LISTEN_ADDR", "127.0.0.1:-1"},
+		{"port in use", "MCP_LISTEN_ADDR", busy.Addr().String()},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr strings.Builder
