@@ -64,13 +64,13 @@ Feature: 11. Backend delegation
       | 401          | get_ticket    | {"ticket_id": "{acme_ticket}"} |
       | 500          | create_ticket | {"title": "fault check"}       |
 
-  # Requirement: A backend fault makes the tool fail without harming the target, which recovers when the backend does (MCP 2025-11-25 hardening: "Apply timeouts to outbound requests"; core-app robustness).
+  # Requirement: A backend fault makes the tool fail with a tool error (isError and a message), before the target's backend timeout has passed by more than a moment, without harming the target, which recovers when the backend does (MCP 2025-11-25 hardening: "Apply timeouts to outbound requests"; core-app robustness).
   @should @auth-11.3 @needs-backend @serial @mcp-2025-11-25 @core-app
   Scenario Outline: The target survives the backend fault "<fault>" and recovers
     Given the backend fails with "<fault>"
     And a valid token for "alice"
     When the client calls "list_tickets"
-    Then the tool fails
+    Then the tool fails with a clear error within the backend timeout
     And the server is healthy
     When the fault clears
     And the client calls "list_tickets"
@@ -92,6 +92,7 @@ Feature: 11. Backend delegation
     When the client calls "list_tickets"
     Then the tool fails
     And the response does not contain the token
+    And the tool error contains no token
 
     Examples:
       | fault        |
@@ -100,3 +101,15 @@ Feature: 11. Backend delegation
       | 500          |
       | 401          |
       | exchange-401 |
+
+  # Requirement: Target contract §5: the exchanged token "keeps sub, org_id and the granted scope" of the subject token (RFC 8693 §2.1: the new token is issued for the subject_token presented); a backend token obtained for alice's full token never serves her read-only token.
+  @must @auth-11.5 @needs-backend @serial @rfc8693 @core-app @mcp-2025-11-25
+  Scenario: A backend token obtained for one token of alice is not reused for her read-only token
+    Given a valid token for "alice"
+    When the client calls "list_tickets"
+    Given the backend recording is cleared
+    And a token for "alice" with scope "read"
+    When the client calls "list_tickets"
+    Then the tool succeeds
+    And the backend received a token for "alice"
+    And the backend never received a scope beyond "read"

@@ -17,6 +17,10 @@ type CommandOptions struct {
 	StartTimeout time.Duration
 	// Env is added to the contract's environment (e.g. BACKEND_AUTH).
 	Env []string
+	// JWKS starts the suite's JWKS endpoint (Target.Keys) and adds
+	// JWT_JWKS_URL to the environment: the target must then verify RS256
+	// and ES256 tokens against it (contract §2, §3).
+	JWKS bool
 }
 
 // StartCommand starts the fake backend in this process, then runs command
@@ -35,7 +39,7 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 	if err != nil {
 		return nil, err
 	}
-	t = &Target{Kind: "command", Issuer: is, Fixtures: SeedFixtures()}
+	t = &Target{Kind: "command", Issuer: is, Fixtures: SeedFixtures(), BackendTimeout: BackendTimeout}
 	defer func() {
 		if err != nil {
 			_ = t.Close()
@@ -59,18 +63,14 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 	t.MCPURL = t.BaseURL + "/mcp"
 
 	cmd := exec.Command("/bin/sh", "-c", command)
-	cmd.Env = append(os.Environ(),
-		"MCP_LISTEN_ADDR="+addr,
-		"JWT_SECRET_KEY="+string(is.Secret),
-		"JWT_ISSUER="+is.Issuer,
-		"JWT_AUDIENCE="+is.Audience,
-		"BACKEND_API_URL="+backendURL,
-		"MCP_RESOURCE_URL="+t.MCPURL,
-		"BACKEND_TOKEN_URL="+backendURL+"/oauth/token",
-		"MCP_CLIENT_ID="+DefaultClientID,
-		"MCP_CLIENT_SECRET="+clientSecret,
-		"BACKEND_TIMEOUT="+BackendTimeout.String(),
-	)
+	cmd.Env = append(os.Environ(), contractEnv(addr, t.MCPURL, backendURL, is, clientSecret)...)
+	if opts.JWKS {
+		if t.Keys, err = StartKeySet(); err != nil {
+			return t, err
+		}
+		t.onClose(t.Keys.Close)
+		cmd.Env = append(cmd.Env, t.Keys.Env()...)
+	}
 	cmd.Env = append(cmd.Env, opts.Env...)
 	logs := &logBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -103,4 +103,24 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 		return t, fmt.Errorf("--target-cmd: %w (it printed nothing)", err)
 	}
 	return t, nil
+}
+
+// contractEnv is the target contract's environment (section 2) for a target
+// listening on listenAddr, announcing resourceURL, with the fake backend at
+// backendURL, plus the harness's short timeouts: what every target the
+// harness starts (command, container) gets.
+func contractEnv(listenAddr, resourceURL, backendURL string, is *Issuer, clientSecret string) []string {
+	return []string{
+		"MCP_LISTEN_ADDR=" + listenAddr,
+		"JWT_SECRET_KEY=" + string(is.Secret),
+		"JWT_ISSUER=" + is.Issuer,
+		"JWT_AUDIENCE=" + is.Audience,
+		"BACKEND_API_URL=" + backendURL,
+		"MCP_RESOURCE_URL=" + resourceURL,
+		"BACKEND_TOKEN_URL=" + backendURL + "/oauth/token",
+		"MCP_CLIENT_ID=" + DefaultClientID,
+		"MCP_CLIENT_SECRET=" + clientSecret,
+		"BACKEND_TIMEOUT=" + BackendTimeout.String(),
+		"MCP_READ_HEADER_TIMEOUT=" + ReadHeaderTimeout.String(),
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/mcpauthspec/mcpauthspec/refserver"
@@ -18,6 +19,15 @@ type EmbeddedOptions struct {
 	// ServerOptions are passed to refserver.New after the defaults: the
 	// seams through which tests build variants of the reference server.
 	ServerOptions []refserver.Option
+	// Wrap, if set, puts an HTTP middleware in front of the whole reference
+	// server (MCP endpoint, metadata and health check alike); log is the
+	// server's logger, whose output Target.Logs returns. It is the seam for
+	// variants whose difference lives at the HTTP level.
+	Wrap func(next http.Handler, log *slog.Logger) http.Handler
+	// JWKS starts the suite's JWKS endpoint (Target.Keys) and configures
+	// the reference server with its URL (JWT_JWKS_URL) instead of the
+	// shared secret.
+	JWKS bool
 }
 
 // StartEmbedded runs the fake backend and the reference server in this
@@ -27,7 +37,7 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err er
 	if err != nil {
 		return nil, err
 	}
-	t = &Target{Kind: "embedded", Issuer: is, Fixtures: SeedFixtures()}
+	t = &Target{Kind: "embedded", Issuer: is, Fixtures: SeedFixtures(), InProcess: true, BackendTimeout: BackendTimeout}
 	defer func() {
 		if err != nil {
 			_ = t.Close()
@@ -67,13 +77,29 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err er
 		// Short, so that the "slow" fault scenario (steps.Env.SlowFault)
 		// finishes quickly.
 		BackendTimeout: BackendTimeout,
+		// Short, so that the slow-client scenario finishes quickly.
+		ReadHeaderTimeout: ReadHeaderTimeout,
+	}
+	if opts.JWKS {
+		if t.Keys, err = StartKeySet(); err != nil {
+			ln.Close()
+			return t, err
+		}
+		t.onClose(t.Keys.Close)
+		cfg.JWKSURL = t.Keys.URL()
 	}
 	srv, err := refserver.New(cfg, append([]refserver.Option{refserver.WithLogger(log)}, opts.ServerOptions...)...)
 	if err != nil {
 		ln.Close()
 		return t, err
 	}
-	httpSrv := refserver.HTTPServer(cfg.ListenAddr, srv, log)
+	t.onClose(srv.Close) // the JWKS refresh
+	var handler http.Handler = srv
+	if opts.Wrap != nil {
+		handler = opts.Wrap(srv, log)
+	}
+	httpSrv := refserver.HTTPServer(cfg.ListenAddr, handler, log)
+	httpSrv.ReadHeaderTimeout = cfg.ReadHeaderTimeout
 	go func() { _ = httpSrv.Serve(ln) }()
 	t.onClose(httpSrv.Close)
 	return t, WaitHealthy(ctx, t.BaseURL, nil)
@@ -82,6 +108,12 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err er
 // BackendTimeout is the backend timeout the harness gives the targets it
 // starts (BACKEND_TIMEOUT); the "slow" fault delays answers for longer.
 const BackendTimeout = time.Second
+
+// ReadHeaderTimeout is the header timeout the harness gives the targets it
+// starts (MCP_READ_HEADER_TIMEOUT, optional: a target may ignore it), so that
+// a trickling client is cut off in about a second rather than the
+// reference server's default five.
+const ReadHeaderTimeout = time.Second
 
 // randomSecret returns 32 random bytes, hex-encoded, for client secrets.
 func randomSecret() string {

@@ -29,6 +29,9 @@ type Profile struct {
 	LogFile         string            `yaml:"log_file"`
 	Tools           map[string]string `yaml:"tools"`
 	Fixtures        Fixtures          `yaml:"fixtures"`
+	// Keys is the key mode: hs256 (the default). jwks is refused with
+	// ErrJWKSExternal: the suite cannot sign for a deployment's real issuer.
+	Keys string `yaml:"keys"`
 }
 
 // ContractTools are the tool names of the target contract (section 4).
@@ -54,6 +57,13 @@ func LoadProfile(path string) (*Profile, error) {
 	}
 	if p.Audience == "" {
 		p.Audience = DefaultAudience
+	}
+	switch p.Keys {
+	case "", KeysHS256:
+	case KeysJWKS:
+		return nil, fmt.Errorf("profile %s: keys: %w", path, ErrJWKSExternal)
+	default:
+		return nil, fmt.Errorf("profile %s: keys: %q is not hs256 or jwks", path, p.Keys)
 	}
 	if (p.SecretEnv == "") == (p.SecretFile == "") {
 		return nil, fmt.Errorf("profile %s: set exactly one of secret_env and secret_file", path)

@@ -23,6 +23,10 @@ type Target struct {
 	BaseURL string // http://127.0.0.1:port, no trailing slash
 	MCPURL  string // the MCP endpoint
 	Issuer  *Issuer
+	// Keys is the issuer's JWKS in JWKS mode (the target was given
+	// JWT_JWKS_URL and verifies RS256/ES256 tokens); nil in HS256 mode. Issuer
+	// still holds the claims settings and the fake backend's secret.
+	Keys *KeySet
 
 	// BackendURL is the fake core app's base URL, when the harness knows it.
 	BackendURL string
@@ -36,6 +40,13 @@ type Target struct {
 	Fixtures Fixtures
 	// Tools maps the contract's tool names to the target's; nil: identity.
 	Tools map[string]string
+	// InProcess is true when the target runs in this process, so that its
+	// goroutines and heap are this process's (runtime.NumGoroutine,
+	// runtime.ReadMemStats): the load and limit scenarios check them then.
+	InProcess bool
+	// BackendTimeout is the target's BACKEND_TIMEOUT when the harness set
+	// it; 0 when unknown (an external target).
+	BackendTimeout time.Duration
 
 	closers []func() error
 }
@@ -142,7 +153,13 @@ func startBackend(is *Issuer, clientSecret string) (*fakebackend.Backend, string
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("fake backend: %w", err)
 	}
-	srv := &http.Server{Handler: b, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{
+		Handler:           b,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
 	go func() { _ = srv.Serve(ln) }()
 	return b, "http://" + ln.Addr().String(), func() error { return srv.Close() }, nil
 }

@@ -36,6 +36,7 @@ type backendClient struct {
 	base   string
 	http   *http.Client
 	tokens BackendTokenSource
+	caller CallerContext // where the caller's token comes from
 }
 
 // newHTTPClient returns a client with a timeout on every call, and no
@@ -52,7 +53,8 @@ func newHTTPClient(timeout time.Duration) *http.Client {
 // do sends one API request and decodes the JSON answer into a raw message.
 // A 204 answer yields nil.
 func (b *backendClient) do(ctx context.Context, method, path string, query url.Values, body any) (json.RawMessage, error) {
-	token, err := b.tokens(ctx, tokenFromContext(ctx))
+	_, clientToken := b.caller.Caller(ctx)
+	token, err := b.tokens(ctx, clientToken)
 	if err != nil {
 		return nil, err
 	}

@@ -66,36 +66,86 @@ func describe(err error) string {
 // insufficientScope is the answer to a tools/call whose token lacks the tool's
 // scope: MCP 2025-11-25 "Runtime Insufficient Scope Errors" and RFC 6750 §3.1.
 func insufficientScope(scope string) refusal {
+	description, ok := needsScope[scope]
+	if !ok {
+		description = "the tool needs scope " + scope
+	}
 	return refusal{
 		status:      http.StatusForbidden,
 		code:        "insufficient_scope",
-		description: "the tool needs scope " + scope,
+		description: description,
 		scope:       scope,
 	}
 }
 
+// needsScope holds insufficientScope's descriptions of the contract's
+// scopes, built once rather than on every refusal.
+var needsScope = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range SupportedScopes {
+		m[s] = "the tool needs scope " + s
+	}
+	return m
+}()
+
 // writeRefusal writes the challenge and a small JSON body. Parameter values
 // are fixed strings or configuration, never request data, so quoting them
 // needs no escaping beyond dropping quotes defensively.
+//
+// A refusal must cost no more than an acceptance (README "Performance"), or
+// a flood of bad tokens would be cheaper to send than to answer: the
+// challenge is built in one buffer and the body from a struct.
 func writeRefusal(w http.ResponseWriter, metadataURL string, rf refusal) {
-	var params []string
+	var b strings.Builder
+	b.Grow(160 + len(metadataURL))
+	b.WriteString("Bearer ")
 	if rf.code != "" {
-		params = append(params, param("error", rf.code), param("error_description", rf.description))
+		param(&b, "error", rf.code)
+		param(&b, "error_description", rf.description)
 	}
 	if rf.scope != "" {
-		params = append(params, param("scope", rf.scope))
+		param(&b, "scope", rf.scope)
 	}
-	params = append(params, param("resource_metadata", metadataURL))
-	w.Header().Set("WWW-Authenticate", "Bearer "+strings.Join(params, ", "))
+	param(&b, "resource_metadata", metadataURL)
 	code := rf.code
 	if code == "" {
 		code = "unauthorized"
 	}
-	writeJSON(w, rf.status, map[string]string{"error": code, "error_description": rf.description})
+	// The headers of writeJSON plus the challenge, their values in one
+	// allocation: each slice is capped at its own element, so that a later
+	// Add appends to a copy rather than over its neighbour. The keys are in
+	// canonical form, as Header.Set would make them.
+	values := make([]string, 3)
+	values[0], values[1], values[2] = b.String(), "application/json", "no-store"
+	h := w.Header()
+	h["Www-Authenticate"] = values[0:1:1]
+	h["Content-Type"] = values[1:2:2]
+	h["Cache-Control"] = values[2:3:3]
+	w.WriteHeader(rf.status)
+	_ = json.NewEncoder(w).Encode(&refusalBody{Error: code, Description: rf.description})
 }
 
-func param(name, value string) string {
-	return name + `="` + strings.NewReplacer(`"`, "", `\`, "").Replace(value) + `"`
+// refusalBody is the JSON body of a refusal (RFC 6749 §5.2 member names).
+type refusalBody struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+// unquote drops what could end a quoted-string early. Built once: building
+// a Replacer allocates a 256-entry table, which made a refusal cost twice an
+// acceptance (pprof, README "Performance").
+var unquote = strings.NewReplacer(`"`, "", `\`, "")
+
+// param appends name="value" to a challenge, after a comma unless it is the
+// first parameter.
+func param(b *strings.Builder, name, value string) {
+	if !strings.HasSuffix(b.String(), " ") {
+		b.WriteString(", ")
+	}
+	b.WriteString(name)
+	b.WriteString(`="`)
+	b.WriteString(unquote.Replace(value))
+	b.WriteByte('"')
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

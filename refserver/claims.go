@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"time"
 )
@@ -56,6 +57,33 @@ func ContextWithClaims(ctx context.Context, c *Claims, token string) context.Con
 func ClaimsFromContext(ctx context.Context) *Claims {
 	c, _ := ctx.Value(claimsKey{}).(*Claims)
 	return c
+}
+
+// CallerContext carries the verified caller from the auth middleware, which
+// calls Attach once per request after every check passed, to the tools and
+// the backend client, which call Caller with the context the MCP server hands
+// them. It is a seam of the server (WithCallerContext): the default,
+// requestContext, keeps the caller in the request's own context, so that no
+// request can ever see another's.
+type CallerContext interface {
+	Attach(r *http.Request, c *Claims, token string) context.Context
+	Caller(ctx context.Context) (c *Claims, token string)
+}
+
+// DefaultCallerContext returns the default CallerContext, for a replacement
+// that adds to it rather than starting over.
+func DefaultCallerContext() CallerContext { return requestContext{} }
+
+// requestContext is the default CallerContext: ContextWithClaims and
+// ClaimsFromContext.
+type requestContext struct{}
+
+func (requestContext) Attach(r *http.Request, c *Claims, token string) context.Context {
+	return ContextWithClaims(r.Context(), c, token)
+}
+
+func (requestContext) Caller(ctx context.Context) (*Claims, string) {
+	return ClaimsFromContext(ctx), tokenFromContext(ctx)
 }
 
 // tokenFromContext returns the caller's raw bearer token. It is unexported on

@@ -32,7 +32,8 @@ const DefaultBackendTimeout = 10 * time.Second
 // target contract's environment variables.
 type Config struct {
 	ListenAddr     string        // MCP_LISTEN_ADDR
-	Secret         []byte        // JWT_SECRET_KEY
+	Secret         []byte        // JWT_SECRET_KEY (required unless JWKSURL is set)
+	JWKSURL        string        // JWT_JWKS_URL: verify RS256/ES256 against this JWKS instead of Secret
 	Issuer         string        // JWT_ISSUER
 	Audience       string        // JWT_AUDIENCE
 	BackendURL     string        // BACKEND_API_URL, no trailing slash
@@ -43,6 +44,11 @@ type Config struct {
 	Leeway         time.Duration // JWT_LEEWAY, default 60s, at most 5 min
 	BackendAuth    string        // BACKEND_AUTH: exchange (default) or passthrough
 	BackendTimeout time.Duration // BACKEND_TIMEOUT, default 10s
+	// ReadHeaderTimeout is MCP_READ_HEADER_TIMEOUT (optional, default
+	// DefaultReadHeaderTimeout): how long a client may take to send its
+	// request headers before the connection is closed. Tests shorten it so
+	// that the slow-client scenario finishes in about a second.
+	ReadHeaderTimeout time.Duration
 }
 
 // ConfigError names the environment variable that is wrong. Its message never
@@ -60,6 +66,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		ListenAddr:   getenv("MCP_LISTEN_ADDR"),
 		Secret:       []byte(getenv("JWT_SECRET_KEY")),
+		JWKSURL:      getenv("JWT_JWKS_URL"),
 		Issuer:       getenv("JWT_ISSUER"),
 		Audience:     getenv("JWT_AUDIENCE"),
 		BackendURL:   getenv("BACKEND_API_URL"),
@@ -87,6 +94,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.BackendTimeout = d
 	}
+	if v := getenv("MCP_READ_HEADER_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, &ConfigError{"MCP_READ_HEADER_TIMEOUT", "not a duration (e.g. 5s)"}
+		}
+		c.ReadHeaderTimeout = d
+	}
 	if c.ResourceURL == "" {
 		c.ResourceURL = "http://" + c.ListenAddr + "/mcp"
 	}
@@ -102,10 +116,20 @@ func (c *Config) Validate() error {
 	if c.BackendTimeout == 0 {
 		c.BackendTimeout = DefaultBackendTimeout
 	}
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.JWKSURL != "" {
+		// Contract §2: with a JWKS the secret is not used, so it is not
+		// checked either.
+		if err := checkJWKSURL(c.JWKSURL); err != nil {
+			return &ConfigError{"JWT_JWKS_URL", err.Error()}
+		}
+	}
 	switch {
-	case len(c.Secret) == 0:
-		return &ConfigError{"JWT_SECRET_KEY", "required"}
-	case len(c.Secret) < MinSecretBytes:
+	case c.JWKSURL == "" && len(c.Secret) == 0:
+		return &ConfigError{"JWT_SECRET_KEY", "required (or set JWT_JWKS_URL)"}
+	case c.JWKSURL == "" && len(c.Secret) < MinSecretBytes:
 		return &ConfigError{"JWT_SECRET_KEY", fmt.Sprintf("must be at least %d bytes (RFC 7518 §3.2)", MinSecretBytes)}
 	case c.Issuer == "":
 		return &ConfigError{"JWT_ISSUER", "required"}
@@ -115,6 +139,10 @@ func (c *Config) Validate() error {
 		return &ConfigError{"JWT_LEEWAY", "must be between 0s and 5m"}
 	case c.BackendTimeout < 0:
 		return &ConfigError{"BACKEND_TIMEOUT", "must be positive"}
+	case c.ReadHeaderTimeout < 0 || c.ReadHeaderTimeout > MaxReadHeaderTimeout:
+		// Past a minute a trickling client holds its connection about as
+		// long as it likes: the limit is what stops slowloris.
+		return &ConfigError{"MCP_READ_HEADER_TIMEOUT", "must be between 0s and 1m"}
 	}
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
 		return &ConfigError{"MCP_LISTEN_ADDR", "must be host:port"}
@@ -139,6 +167,16 @@ func (c *Config) Validate() error {
 	case BackendAuthPassthrough:
 	default:
 		return &ConfigError{"BACKEND_AUTH", "must be exchange or passthrough"}
+	}
+	return nil
+}
+
+// checkJWKSURL accepts an absolute http(s) URL; unlike the other URLs it may
+// have a query (some issuers publish their keys at one).
+func checkJWKSURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || u.User != nil {
+		return errors.New("must be an absolute http(s) URL without credentials or fragment")
 	}
 	return nil
 }

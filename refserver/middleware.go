@@ -77,7 +77,7 @@ func (s *Server) requireAuth(next http.Handler) http.Handler {
 			}
 		}
 
-		r = r.WithContext(ContextWithClaims(r.Context(), claims, token))
+		r = r.WithContext(s.caller.Attach(r, claims, token))
 		if sessionID == "" {
 			w = &sessionBinder{ResponseWriter: w, bind: func(id string) { s.sessions.bind(id, claims) }}
 		}

@@ -25,15 +25,25 @@ type sessionStore struct {
 	now     func() time.Time
 	entries map[string]*sessionEntry
 	swept   time.Time
+	match   SessionOwnerMatch
 }
 
 type sessionEntry struct {
-	owner    sessionOwner // zero until the initialize response is written
+	owner    *Claims // nil until the initialize response is written
 	lastSeen time.Time
 }
 
-// sessionOwner identifies a user across tokens: the same user with a fresh
-// token keeps the session, another user or organization does not.
+// SessionOwnerMatch reports whether caller may use a session that owner's
+// token opened. It is a seam of the server (WithSessionOwnerMatch); the
+// default is SameUser.
+type SessionOwnerMatch func(owner, caller *Claims) bool
+
+// SameUser identifies a user across tokens: the same user with a fresh token
+// keeps the session, another user or organization does not (MCP 2025-06-18
+// Security Best Practices, Session Hijacking: bind session ids to
+// user-specific information derived from the token).
+func SameUser(owner, caller *Claims) bool { return ownerOf(owner) == ownerOf(caller) }
+
 type sessionOwner struct{ issuer, subject, orgID string }
 
 func ownerOf(c *Claims) sessionOwner { return sessionOwner{c.Issuer, c.Subject, c.OrgID} }
@@ -44,7 +54,7 @@ var errUnknownSession = errors.New("unknown session")
 const defaultSessionTTL = time.Hour
 
 func newSessionStore() *sessionStore {
-	return &sessionStore{ttl: defaultSessionTTL, now: time.Now, entries: map[string]*sessionEntry{}}
+	return &sessionStore{ttl: defaultSessionTTL, now: time.Now, entries: map[string]*sessionEntry{}, match: SameUser}
 }
 
 // Generate returns a fresh unguessable id (128 random bits).
@@ -83,8 +93,8 @@ func (s *sessionStore) Terminate(id string) (isNotAllowed bool, err error) {
 func (s *sessionStore) bind(id string, c *Claims) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.entries[id]; ok && e.owner == (sessionOwner{}) {
-		e.owner = ownerOf(c)
+	if e, ok := s.entries[id]; ok && e.owner == nil {
+		e.owner = c
 	}
 }
 
@@ -94,7 +104,7 @@ func (s *sessionStore) owns(id string, c *Claims) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.entries[id]
-	if !ok || e.owner == (sessionOwner{}) || e.owner != ownerOf(c) {
+	if !ok || e.owner == nil || !s.match(e.owner, c) {
 		return false
 	}
 	e.lastSeen = s.now()

@@ -77,7 +77,7 @@ func (s *Server) registerTools(m *server.MCPServer) {
 // errors into tool errors with fixed texts.
 func (s *Server) guard(name string, fn toolFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		c := ClaimsFromContext(ctx)
+		c, _ := s.caller.Caller(ctx)
 		scope, _ := RequiredScope(name)
 		if c == nil {
 			return mcp.NewToolResultError("unauthenticated"), nil

@@ -29,11 +29,14 @@ const (
 type Options struct {
 	Target      *harness.Target
 	Features    fs.FS  // default: the embedded specification
-	Tags        string // godog tag expression, e.g. "@must && ~@needs-logs"
+	Tags        string // godog tag expression, e.g. "@must && ~@needs-logs"; "": DefaultTags
 	Concurrency int    // scenarios at once (default 4); @serial ones still run alone
 	// SlowFault overrides how long the "slow" backend fault delays answers;
 	// it must exceed the target's backend timeout.
 	SlowFault time.Duration
+	// LoadCalls sets how many tool calls a load scenario makes (0: the
+	// suite's default, steps.DefaultLoadCalls).
+	LoadCalls int
 	// TestingT runs each scenario as a subtest (go test).
 	TestingT *testing.T
 	// OnResult is called after each scenario, e.g. for progress.
@@ -57,6 +60,17 @@ type Report struct {
 	Duration time.Duration
 }
 
+// DefaultTags is the selection when none is given: the scenarios of the
+// target's key mode. A target in JWKS mode (Target.Keys set) runs the @jwks
+// scenarios, any other target every scenario but those. Explicitly selected
+// scenarios of the other mode are skipped with the reason.
+func DefaultTags(t *harness.Target) string {
+	if t.Keys != nil {
+		return "@jwks"
+	}
+	return "~@jwks"
+}
+
 // Run executes the specification against opts.Target.
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Target == nil {
@@ -68,6 +82,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
+	if opts.Tags == "" {
+		opts.Tags = DefaultTags(opts.Target)
+	}
 	catalog, err := LoadCatalog(opts.Features)
 	if err != nil {
 		return nil, err
@@ -77,6 +94,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.SlowFault > 0 {
 		env.SlowFault = opts.SlowFault
 	}
+	env.LoadCalls = opts.LoadCalls
 
 	var mu sync.Mutex
 	results := map[string]Result{}

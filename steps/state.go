@@ -2,6 +2,8 @@ package steps
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -20,6 +22,9 @@ type Env struct {
 	// SlowFault is how long the "slow" backend fault delays each answer: more
 	// than the target's backend timeout, so that the target must give up.
 	SlowFault time.Duration
+	// LoadCalls is how many tool calls a load scenario makes (load.go);
+	// 0 means DefaultLoadCalls, the size of the suite's default run.
+	LoadCalls int
 
 	// quiet serialises scenarios tagged @serial, which read the backend
 	// recording or inject faults, against all others.
@@ -28,19 +33,24 @@ type Env struct {
 	attacker     *httptest.Server
 	attackerHits sync.Map // path → *atomic.Int64
 
-	mintedMu sync.Mutex
-	minted   []string // every token sent in this run, for the hygiene checks
+	mintedMu  sync.Mutex
+	minted    []string        // every token sent in this run, for the hygiene checks
+	mintedSHA map[string]bool // their SHA-256, hex, as the backend records tokens
 }
 
 // NewEnv prepares the shared state for a run against t. Close releases it.
 func NewEnv(t *harness.Target) *Env {
 	e := &Env{Target: t, Client: harness.NewClient(t.MCPURL), SlowFault: 2 * time.Second}
 	// The attacker listener stands for the URLs a hostile jku or x5u header
-	// points at: a conforming target never fetches them.
+	// points at: a conforming target never fetches them. It serves the key
+	// that signed the forgery (harness.AttackerJWKS), so that a target which
+	// does follow the URL accepts the token and fails the scenario that
+	// expects a refusal, not only the one that counts fetches.
 	e.attacker = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, _ := e.attackerHits.LoadOrStore(r.URL.Path, new(atomic.Int64))
 		v.(*atomic.Int64).Add(1)
-		http.NotFound(w, r)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(harness.AttackerJWKS())
 	}))
 	return e
 }
@@ -51,11 +61,24 @@ func (e *Env) Close() { e.attacker.Close() }
 func (e *Env) remember(tokens ...string) {
 	e.mintedMu.Lock()
 	defer e.mintedMu.Unlock()
+	if e.mintedSHA == nil {
+		e.mintedSHA = map[string]bool{}
+	}
 	for _, t := range tokens {
 		if len(t) >= 16 {
 			e.minted = append(e.minted, t)
+			h := sha256.Sum256([]byte(t))
+			e.mintedSHA[hex.EncodeToString(h[:])] = true
 		}
 	}
+}
+
+// sentToken reports whether a token with this SHA-256 (hex) was sent in
+// this run.
+func (e *Env) sentToken(sha string) bool {
+	e.mintedMu.Lock()
+	defer e.mintedMu.Unlock()
+	return e.mintedSHA[sha]
 }
 
 func (e *Env) mintedTokens() []string {
@@ -91,6 +114,9 @@ type scenario struct {
 	concurrent []concurrentOutcome
 	attackPath string
 	logMark    int // length of the target's log when the scenario began
+
+	load  *loadRun    // the last load run (load.go)
+	limit *limitProbe // the last oversized or slow request (limits.go)
 }
 
 type toolCall struct {

@@ -4,12 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cucumber/godog"
 
 	"github.com/mcpauthspec/mcpauthspec/harness"
 )
+
+// step registers fn for pattern, compiled once per process: godog compiles
+// a string pattern each time a scenario registers it, which was a quarter of
+// the CPU of a whole run (and the self-test runs the suite dozens of times).
+func step(sc *godog.ScenarioContext, pattern string, fn any) {
+	re, ok := stepPatterns.Load(pattern)
+	if !ok {
+		re, _ = stepPatterns.LoadOrStore(pattern, regexp.MustCompile(pattern))
+	}
+	sc.Step(re.(*regexp.Regexp), fn)
+}
+
+var stepPatterns sync.Map // pattern → *regexp.Regexp
 
 // Tags that describe what a scenario needs of the target.
 const (
@@ -68,6 +83,12 @@ func hasTag(tags []string, tag string) bool {
 // Register wires every step of features/GRAMMAR.md, and the hooks that give
 // each scenario its state, to sc. It is the only place steps are registered.
 func Register(sc *godog.ScenarioContext, env *Env) {
+	// JWKS mode (steps/jwks.go, features/14_jwks.feature): its hooks skip
+	// @jwks scenarios against an HS256 target and the others against a JWKS
+	// target. Registered before the hooks below so that its After hook
+	// restores the JWKS endpoint before the @serial lock is released.
+	registerJWKS(sc, env)
+
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		tags := tagNames(p)
 		s := &scenario{env: env, id: ScenarioID(tags), sessions: map[string]*harness.Session{}}
@@ -126,74 +147,92 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	})
 
 	// Given: credentials.
-	sc.Step(`^no credentials$`, noCredentials)
-	sc.Step(`^a valid token for "([^"]*)"$`, validTokenFor)
-	sc.Step(`^a token for "([^"]*)" with scope "([^"]*)"$`, tokenWithScope)
-	sc.Step(`^a token for "([^"]*)" with claim "([^"]*)" set to "((?:[^"\\]|\\.)*)"$`, tokenWithClaim)
-	sc.Step(`^a token for "([^"]*)" without claim "([^"]*)"$`, tokenWithoutClaim)
-	sc.Step(`^the hostile token "([^"]*)"$`, hostileToken)
-	sc.Step(`^the acceptable token "([^"]*)"$`, acceptableToken)
-	sc.Step(`^the hostile token "([^"]*)" for "([^"]*)"$`, hostileTokenFor)
-	sc.Step(`^the Authorization header "((?:[^"\\]|\\.)*)"$`, authorizationHeader)
-	sc.Step(`^the Authorization headers "((?:[^"\\]|\\.)*)" and "((?:[^"\\]|\\.)*)"$`, authorizationHeaders)
-	sc.Step(`^the token is only in the query string$`, tokenOnlyInQuery)
-	sc.Step(`^the token is only in a form body$`, tokenOnlyInForm)
-	sc.Step(`^the token is only in a cookie$`, tokenOnlyInCookie)
-	sc.Step(`^the token is also in the query string$`, tokenAlsoInQuery)
+	step(sc, `^no credentials$`, noCredentials)
+	step(sc, `^a valid token for "([^"]*)"$`, validTokenFor)
+	step(sc, `^a token for "([^"]*)" with scope "([^"]*)"$`, tokenWithScope)
+	step(sc, `^a token for "([^"]*)" with claim "([^"]*)" set to "((?:[^"\\]|\\.)*)"$`, tokenWithClaim)
+	step(sc, `^a token for "([^"]*)" without claim "([^"]*)"$`, tokenWithoutClaim)
+	step(sc, `^the hostile token "([^"]*)"$`, hostileToken)
+	step(sc, `^the acceptable token "([^"]*)"$`, acceptableToken)
+	step(sc, `^the hostile token "([^"]*)" for "([^"]*)"$`, hostileTokenFor)
+	step(sc, `^the Authorization header "((?:[^"\\]|\\.)*)"$`, authorizationHeader)
+	step(sc, `^the Authorization headers "((?:[^"\\]|\\.)*)" and "((?:[^"\\]|\\.)*)"$`, authorizationHeaders)
+	step(sc, `^the token is only in the query string$`, tokenOnlyInQuery)
+	step(sc, `^the token is only in a form body$`, tokenOnlyInForm)
+	step(sc, `^the token is only in a cookie$`, tokenOnlyInCookie)
+	step(sc, `^the token is also in the query string$`, tokenAlsoInQuery)
 
 	// Given: the world.
-	sc.Step(`^"([^"]*)" has opened a session$`, hasOpenedSession)
-	sc.Step(`^the backend fails with "([^"]*)"$`, backendFails)
-	sc.Step(`^the backend recording is cleared$`, backendRecordingCleared)
+	step(sc, `^"([^"]*)" has opened a session$`, hasOpenedSession)
+	step(sc, `^the backend fails with "([^"]*)"$`, backendFails)
+	step(sc, `^the backend recording is cleared$`, backendRecordingCleared)
 
 	// When.
-	sc.Step(`^the client sends "([^"]*)"$`, clientSends)
-	sc.Step(`^the client opens the GET stream$`, clientOpensStream)
-	sc.Step(`^the client deletes the session$`, clientDeletesSession)
-	sc.Step(`^the client calls "([^"]*)"$`, clientCalls)
-	sc.Step(`^the client calls "([^"]*)" with (\{.*\})$`, clientCallsWith)
-	sc.Step(`^the client calls "([^"]*)" on the session of "([^"]*)"$`, clientCallsOnSession)
-	sc.Step(`^the client fetches "([^"]*)"$`, clientFetches)
-	sc.Step(`^(\d+) concurrent calls run as ((?:"[^"]*"(?:, | and )?)+)$`, concurrentCalls)
-	sc.Step(`^the fault clears$`, faultClears)
+	step(sc, `^the client sends "([^"]*)"$`, clientSends)
+	step(sc, `^the client opens the GET stream$`, clientOpensStream)
+	step(sc, `^the client deletes the session$`, clientDeletesSession)
+	step(sc, `^the client calls "([^"]*)"$`, clientCalls)
+	step(sc, `^the client calls "([^"]*)" with (\{.*\})$`, clientCallsWith)
+	step(sc, `^the client calls "([^"]*)" on the session of "([^"]*)"$`, clientCallsOnSession)
+	step(sc, `^the client fetches "([^"]*)"$`, clientFetches)
+	step(sc, `^(\d+) concurrent calls run as ((?:"[^"]*"(?:, | and )?)+)$`, concurrentCalls)
+	step(sc, `^the fault clears$`, faultClears)
 
 	// Then: HTTP and challenges.
-	sc.Step(`^the response status is (\d+)$`, responseStatusIs)
-	sc.Step(`^the request is accepted$`, requestAccepted)
-	sc.Step(`^the request is refused$`, requestRefused)
-	sc.Step(`^the challenge has no error code$`, challengeNoErrorCode)
-	sc.Step(`^the challenge error is "([^"]*)"$`, challengeErrorIs)
-	sc.Step(`^the challenge names the resource metadata$`, challengeNamesMetadata)
-	sc.Step(`^the challenge scope is "([^"]*)"$`, challengeScopeIs)
-	sc.Step(`^the challenge has a scope$`, challengeHasScope)
-	sc.Step(`^the response body is JSON$`, responseBodyIsJSON)
-	sc.Step(`^the response does not contain the token$`, responseHasNoToken)
-	sc.Step(`^the response arrived within (\d+) ms$`, responseWithin)
-	sc.Step(`^the attacker listener received no request$`, attackerNoRequest)
+	step(sc, `^the response status is (\d+)$`, responseStatusIs)
+	step(sc, `^the request is accepted$`, requestAccepted)
+	step(sc, `^the request is refused$`, requestRefused)
+	step(sc, `^the challenge has no error code$`, challengeNoErrorCode)
+	step(sc, `^the challenge error is "([^"]*)"$`, challengeErrorIs)
+	step(sc, `^the challenge names the resource metadata$`, challengeNamesMetadata)
+	step(sc, `^the challenge scope is "([^"]*)"$`, challengeScopeIs)
+	step(sc, `^the challenge has a scope$`, challengeHasScope)
+	step(sc, `^the response body is JSON$`, responseBodyIsJSON)
+	step(sc, `^the response does not contain the token$`, responseHasNoToken)
+	step(sc, `^the response arrived within (\d+) ms$`, responseWithin)
+	step(sc, `^the attacker listener received no request$`, attackerNoRequest)
 
 	// Then: tools.
-	sc.Step(`^the tool succeeds$`, toolSucceeds)
-	sc.Step(`^the tool fails$`, toolFails)
-	sc.Step(`^the tool fails with "([^"]*)"$`, toolFailsWith)
-	sc.Step(`^the result field "([^"]*)" is "([^"]*)"$`, resultFieldIs)
-	sc.Step(`^the result field "([^"]*)" lists "([^"]*)"$`, resultFieldLists)
-	sc.Step(`^every row of "([^"]*)" has "([^"]*)" equal to "([^"]*)"$`, everyRowHas)
-	sc.Step(`^no row of "([^"]*)" has "([^"]*)" equal to "([^"]*)"$`, noRowHas)
-	sc.Step(`^the result is the same as for "([^"]*)" with (\{.*\})$`, resultSameAs)
-	sc.Step(`^the call is not served as "([^"]*)"$`, callNotServedAs)
-	sc.Step(`^every concurrent call saw only its own identity and organization$`, concurrentIsolated)
+	step(sc, `^the tool succeeds$`, toolSucceeds)
+	step(sc, `^the tool fails$`, toolFails)
+	step(sc, `^the tool fails with "([^"]*)"$`, toolFailsWith)
+	step(sc, `^the result field "([^"]*)" is "([^"]*)"$`, resultFieldIs)
+	step(sc, `^the result field "([^"]*)" lists "([^"]*)"$`, resultFieldLists)
+	step(sc, `^every row of "([^"]*)" has "([^"]*)" equal to "([^"]*)"$`, everyRowHas)
+	step(sc, `^no row of "([^"]*)" has "([^"]*)" equal to "([^"]*)"$`, noRowHas)
+	step(sc, `^the result is the same as for "([^"]*)" with (\{.*\})$`, resultSameAs)
+	step(sc, `^the call is not served as "([^"]*)"$`, callNotServedAs)
+	step(sc, `^every concurrent call saw only its own identity and organization$`, concurrentIsolated)
 
 	// Then: metadata.
-	sc.Step(`^the metadata "resource" is the MCP URL$`, metadataResourceIsMCPURL)
-	sc.Step(`^the metadata "([^"]*)" is not empty$`, metadataNotEmpty)
-	sc.Step(`^the metadata "([^"]*)" contains "([^"]*)"$`, metadataContains)
-	sc.Step(`^the metadata "([^"]*)" is exactly "([^"]*)"$`, metadataExactly)
+	step(sc, `^the metadata "resource" is the MCP URL$`, metadataResourceIsMCPURL)
+	step(sc, `^the metadata "([^"]*)" is not empty$`, metadataNotEmpty)
+	step(sc, `^the metadata "([^"]*)" contains "([^"]*)"$`, metadataContains)
+	step(sc, `^the metadata "([^"]*)" is exactly "([^"]*)"$`, metadataExactly)
 
 	// Then: backend and hygiene.
-	sc.Step(`^the backend recorded no call$`, backendRecordedNoCall)
-	sc.Step(`^the backend received a token for "([^"]*)"$`, backendReceivedTokenFor)
-	sc.Step(`^the backend never received a client token$`, backendNeverReceivedClientToken)
-	sc.Step(`^the server is healthy$`, serverIsHealthy)
-	sc.Step(`^the target's logs contain no minted token or secret$`, logsHaveNoSecrets)
-	sc.Step(`^the target's logs contain no error-level line$`, logsHaveNoErrors)
+	step(sc, `^the backend recorded no call$`, backendRecordedNoCall)
+	step(sc, `^the backend received a token for "([^"]*)"$`, backendReceivedTokenFor)
+	step(sc, `^the backend never received a client token$`, backendNeverReceivedClientToken)
+	step(sc, `^the backend never received a scope beyond "([^"]*)"$`, backendScopeWithin)
+	step(sc, `^the server is healthy$`, serverIsHealthy)
+	step(sc, `^the target's logs contain no minted token or secret$`, logsHaveNoSecrets)
+	step(sc, `^the target's logs contain no error-level line$`, logsHaveNoErrors)
+
+	// Reliability: load, limits and backend faults (load.go, limits.go;
+	// features/13_load_and_limits.feature and 11_backend_delegation.feature).
+	step(sc, `^(\d+) concurrent clients call tools as ((?:"[^"]*"(?:, | and )?)+) with (\d+) % bad tokens$`, loadRuns)
+	step(sc, `^no bad token was accepted$`, noBadTokenAccepted)
+	step(sc, `^no good token was refused and no call failed$`, noGoodCallRefused)
+	step(sc, `^no call saw another caller's identity or data$`, noCrossTalk)
+	step(sc, `^at least (\d+) % of the good calls were served$`, goodCallsServed)
+	step(sc, `^the target is back to its baseline$`, backToBaseline)
+	step(sc, `^the client sends an Authorization header of (\d+) KiB$`, clientSendsBigAuthorization)
+	step(sc, `^the client sends a request body of (\d+) KiB$`, clientSendsBigBody)
+	step(sc, `^the client sends a token of (\d+) KiB of periods$`, clientSendsPeriodsToken)
+	step(sc, `^the target allocated at most (\d+) KiB for the request$`, allocatedAtMost)
+	step(sc, `^a client sends its headers one byte every (\d+) ms$`, slowClient)
+	step(sc, `^the target closed the connection within (\d+) ms$`, targetClosedWithin)
+	step(sc, `^the tool fails with a clear error within the backend timeout$`, toolFailsClearlyInTime)
+	step(sc, `^the tool error contains no token$`, toolErrorHasNoToken)
 }

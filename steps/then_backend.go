@@ -3,14 +3,14 @@ package steps
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/mcpauthspec/mcpauthspec/fakebackend"
 	"github.com/mcpauthspec/mcpauthspec/harness"
 )
 
@@ -31,7 +31,11 @@ func backendRecordedNoCall(ctx context.Context) error {
 
 // backendReceivedTokenFor: the backend saw API calls, all of them with a
 // token of name's user and organization (MCP: the server acts on the
-// caller's behalf, never with more or other authority).
+// caller's behalf, never with more or other authority), obtained from the
+// core app's token endpoint: audience core-api and an act claim naming the
+// MCP server (target contract §5, RFC 8693 §4.1). A token the target signed
+// itself with the shared secret has no act: the core app never saw that
+// delegation.
 func backendReceivedTokenFor(ctx context.Context, name string) error {
 	s := get(ctx)
 	u, err := user(name)
@@ -52,6 +56,40 @@ func backendReceivedTokenFor(ctx context.Context, name string) error {
 			return mismatch(fmt.Sprintf("backend calls with a token of %s in %s", u.Subject, u.OrgID),
 				"%s %s with sub %q org %q (%s)", r.Method, r.Path, r.Subject, r.OrgID, r.TokenKind)
 		}
+		if !slices.Contains(r.Audience, fakebackend.APIAudience) || r.Actor == "" {
+			return mismatch(fmt.Sprintf("backend calls with a token exchanged at the token endpoint (aud %s, an act claim)", fakebackend.APIAudience),
+				"%s %s with aud %v and act %q (%s)", r.Method, r.Path, r.Audience, r.Actor, r.TokenKind)
+		}
+	}
+	if api == 0 {
+		return mismatch("at least one backend API call", "none (%d requests recorded)", len(reqs))
+	}
+	return nil
+}
+
+// backendScopeWithin: the backend saw API calls, and none carried a scope
+// outside scopes. Target contract §5: the exchanged token "keeps [...] the
+// granted scope" of the subject token, so a backend token obtained for one
+// client token must never serve another token with less scope.
+func backendScopeWithin(ctx context.Context, scopes string) error {
+	s := get(ctx)
+	reqs, err := s.env.Target.Backend.Requests(ctx)
+	if err != nil {
+		return err
+	}
+	allowed := strings.Fields(scopes)
+	api := 0
+	for _, r := range reqs {
+		if !strings.HasPrefix(r.Path, "/api/") {
+			continue
+		}
+		api++
+		for _, sc := range r.Scopes {
+			if !slices.Contains(allowed, sc) {
+				return mismatch(fmt.Sprintf("backend calls with no scope beyond %q", scopes),
+					"%s %s carried scope %q (%s)", r.Method, r.Path, strings.Join(r.Scopes, " "), r.TokenKind)
+			}
+		}
 	}
 	if api == 0 {
 		return mismatch("at least one backend API call", "none (%d requests recorded)", len(reqs))
@@ -67,16 +105,11 @@ func backendNeverReceivedClientToken(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sent := map[string]bool{}
-	for _, t := range s.env.mintedTokens() {
-		h := sha256.Sum256([]byte(t))
-		sent[hex.EncodeToString(h[:])] = true
-	}
 	for _, r := range reqs {
 		if !strings.HasPrefix(r.Path, "/api/") {
 			continue
 		}
-		if r.TokenKind == "passthrough" || sent[r.TokenSHA256] {
+		if r.TokenKind == "passthrough" || s.env.sentToken(r.TokenSHA256) {
 			return mismatch("backend calls with an exchanged token (RFC 8693), never the client's own",
 				"%s %s carried the client's token (pass-through)", r.Method, r.Path)
 		}
@@ -129,19 +162,47 @@ func logsHaveNoSecrets(ctx context.Context) error {
 	if len(tokens) == 0 {
 		return fmt.Errorf("no token was sent yet in this run")
 	}
+	needles := make(map[string]string, 2*len(tokens)) // needle → its token
 	for _, t := range tokens {
-		needles := []string{t}
+		needles[t] = t
 		if parts := strings.Split(t, "."); len(parts) == 3 && len(parts[2]) >= 16 {
-			needles = append(needles, parts[2])
+			needles[parts[2]] = t
 		}
-		for _, n := range needles {
-			if bytes.Contains(logs, []byte(n)) {
-				return mismatch("logs without any bearer token", "token %s appears in the target's logs", harness.Fingerprint(t))
-			}
-		}
+	}
+	if t, found := findAny(logs, needles); found {
+		return mismatch("logs without any bearer token", "token %s appears in the target's logs", harness.Fingerprint(t))
 	}
 	return nil
 }
+
+// findAny reports whether haystack contains any key of needles, and that
+// key's value. It reads haystack once, looking each position's next
+// needlePrefix bytes up in a map, rather than once per needle: a run sends
+// thousands of tokens and the logs grow with them.
+func findAny(haystack []byte, needles map[string]string) (string, bool) {
+	byPrefix := map[string][]string{}
+	for n, v := range needles {
+		if len(n) < needlePrefix {
+			if bytes.Contains(haystack, []byte(n)) {
+				return v, true
+			}
+			continue
+		}
+		byPrefix[n[:needlePrefix]] = append(byPrefix[n[:needlePrefix]], n)
+	}
+	for i := 0; i+needlePrefix <= len(haystack); i++ {
+		for _, n := range byPrefix[string(haystack[i:i+needlePrefix])] {
+			if bytes.HasPrefix(haystack[i:], []byte(n)) {
+				return needles[n], true
+			}
+		}
+	}
+	return "", false
+}
+
+// needlePrefix is the length findAny indexes needles by; shorter needles
+// are searched for one by one.
+const needlePrefix = 16
 
 var errorLine = regexp.MustCompile(`(?i)(level=error\b|"level"\s*:\s*"error"|\[error\]|\bERROR\b)`)
 

@@ -5,6 +5,7 @@
 //	mcpauthspec                                   the embedded reference stack
 //	mcpauthspec --target-cmd "./refserver"        a server started with the contract's environment
 //	mcpauthspec --target-url URL --profile FILE   a running deployment
+//	mcpauthspec --container                       refserver and the fake backend in Docker containers
 //
 // Exit status: 0 when every selected @must passes (and @should with
 // --strict), 1 otherwise, 2 for usage or configuration errors.
@@ -22,9 +23,11 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/mcpauthspec/mcpauthspec/harness"
 	"github.com/mcpauthspec/mcpauthspec/runner"
+	"github.com/mcpauthspec/mcpauthspec/steps"
 )
 
 func main() {
@@ -38,6 +41,8 @@ type usageError struct{ error }
 
 type config struct {
 	targetCmd    string
+	container    bool
+	network      string
 	targetURL    string
 	profile      string
 	tags         string
@@ -49,6 +54,8 @@ type config struct {
 	concurrency  int
 	startTimeout time.Duration
 	quiet        bool
+	loadCalls    int
+	keys         string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -57,8 +64,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	// Parse errors become one line from run; only -h prints the usage.
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.targetCmd, "target-cmd", "", "start the target with this shell command and the target contract's environment")
+	fs.BoolVar(&c.container, "container", false, "build refserver and fakebackend images from this checkout and test them in Docker containers")
+	fs.StringVar(&c.network, "network", "", "with --container: host or bridge; by default host with a Linux engine, bridge with Docker Desktop")
 	fs.StringVar(&c.targetURL, "target-url", "", "test the running MCP endpoint at this URL (needs --profile)")
 	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret, tools, fixtures)")
+	fs.StringVar(&c.keys, "keys", harness.KeysHS256, "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; runs the @jwks scenarios)")
 	fs.StringVar(&c.tags, "tags", "", `godog tag expression selecting scenarios, e.g. "@must && ~@needs-logs"`)
 	fs.BoolVar(&c.strict, "strict", false, "fail on @should failures too")
 	fs.StringVar(&c.baseline, "baseline", "", "YAML file of expected failures with reasons; a listed scenario that passes fails the run")
@@ -68,8 +78,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.concurrency, "concurrency", 4, "scenarios run at once (@serial ones run alone)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", harness.DefaultStartTimeout, "how long to wait for the target's /healthz")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
+	fs.IntVar(&c.loadCalls, "load-calls", 0, fmt.Sprintf("tool calls per @load scenario (default %d; the README's figures use 20000)", steps.DefaultLoadCalls))
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mcpauthspec [--target-cmd CMD | --target-url URL --profile FILE] [flags]")
+		fmt.Fprintln(fs.Output(), "usage: mcpauthspec [--target-cmd CMD | --container [--network host|bridge] | --target-url URL --profile FILE] [flags]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -85,10 +96,24 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	case c.targetCmd != "" && (c.targetURL != "" || c.profile != ""):
 		return nil, usageError{errors.New("--target-cmd cannot be combined with --target-url or --profile")}
+	case c.container && (c.targetCmd != "" || c.targetURL != "" || c.profile != ""):
+		return nil, usageError{errors.New("--container cannot be combined with --target-cmd, --target-url or --profile")}
+	case c.network != "" && !c.container:
+		return nil, usageError{errors.New("--network needs --container")}
+	case c.network != "" && c.network != harness.NetworkHost && c.network != harness.NetworkBridge:
+		return nil, usageError{fmt.Errorf("--network %q: want host or bridge", c.network)}
+	case c.keys != harness.KeysHS256 && c.keys != harness.KeysJWKS:
+		return nil, usageError{fmt.Errorf("--keys %q: want hs256 or jwks", c.keys)}
+	case c.keys == harness.KeysJWKS && (c.targetURL != "" || c.profile != ""):
+		return nil, usageError{fmt.Errorf("--keys jwks: %w", harness.ErrJWKSExternal)}
+	case c.keys == harness.KeysJWKS && c.network == harness.NetworkBridge:
+		return nil, usageError{errors.New("--keys jwks needs --network host: the suite's JWKS endpoint listens on 127.0.0.1 only")}
 	case c.targetURL != "" && c.profile == "":
 		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience and secret of the deployment)")}
 	case c.concurrency < 1:
 		return nil, usageError{errors.New("--concurrency must be at least 1")}
+	case c.loadCalls < 0 || c.loadCalls > steps.MaxLoadCalls:
+		return nil, usageError{fmt.Errorf("--load-calls must be between 1 and %d (0: the default, %d)", steps.MaxLoadCalls, steps.DefaultLoadCalls)}
 	}
 	return c, nil
 }
@@ -96,6 +121,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "token" {
 		return runToken(args[1:], os.Getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "bench" {
+		return runBench(ctx, args[1:], stdout, stderr)
 	}
 	c, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -112,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	target, err := startTarget(ctx, c)
+	target, err := startTarget(ctx, c, stderr)
 	if target != nil {
 		defer target.Close()
 	}
@@ -135,6 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Target:      target,
 		Tags:        c.tags,
 		Concurrency: c.concurrency,
+		LoadCalls:   c.loadCalls,
 		OnResult: func(runner.Result) {
 			if bar != nil {
 				_ = bar.Add(1)
@@ -171,12 +200,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func startTarget(ctx context.Context, c *config) (*harness.Target, error) {
+func startTarget(ctx context.Context, c *config, stderr io.Writer) (*harness.Target, error) {
 	startCtx, cancel := context.WithTimeout(ctx, c.startTimeout)
 	defer cancel()
 	switch {
+	case c.container:
+		return startContainers(ctx, c, stderr)
 	case c.targetCmd != "":
-		return harness.StartCommand(ctx, c.targetCmd, harness.CommandOptions{StartTimeout: c.startTimeout})
+		return harness.StartCommand(ctx, c.targetCmd, harness.CommandOptions{StartTimeout: c.startTimeout, JWKS: c.keys == harness.KeysJWKS})
 	case c.profile != "":
 		p, err := harness.LoadProfile(c.profile)
 		if err != nil {
@@ -184,6 +215,51 @@ func startTarget(ctx context.Context, c *config) (*harness.Target, error) {
 		}
 		return harness.StartExternal(startCtx, c.targetURL, p)
 	default:
-		return harness.StartEmbedded(startCtx, harness.EmbeddedOptions{})
+		return harness.StartEmbedded(startCtx, harness.EmbeddedOptions{JWKS: c.keys == harness.KeysJWKS})
 	}
+}
+
+// startContainers runs the container target, with a spinner naming each
+// step: compiling and building the images takes seconds. --start-timeout
+// bounds each container's wait for /healthz, not the build.
+func startContainers(ctx context.Context, c *config, stderr io.Writer) (*harness.Target, error) {
+	// testcontainers' own log lines would break the progress line.
+	tclog.SetDefault(tclog.NewNoopLogger())
+	// The harness removes what it starts, on Ctrl-C too, so testcontainers'
+	// Ryuk reaper would only be a backstop, and one whose image must be
+	// pulled from Docker Hub. Off unless the user asks for it.
+	if _, ok := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !ok {
+		_ = os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	opts := []harness.ContainerOption{harness.WithStartTimeout(c.startTimeout)}
+	if c.network != "" {
+		opts = append(opts, harness.WithNetworkMode(c.network))
+	}
+	if !c.quiet {
+		bar := progressbar.NewOptions(-1,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("container target: connecting to Docker"),
+			progressbar.OptionSpinnerType(14),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionClearOnFinish(),
+		)
+		defer func() { _ = bar.Finish() }()
+		opts = append(opts, harness.WithProgress(func(step string) { bar.Describe("container target: " + step) }))
+	}
+	if c.keys != harness.KeysJWKS {
+		return harness.StartContainers(ctx, opts...)
+	}
+	// JWKS mode: refserver's container gets JWT_JWKS_URL; with host
+	// networking it reaches the suite's loopback endpoint.
+	ks, err := harness.StartKeySet()
+	if err != nil {
+		return nil, err
+	}
+	t, err := harness.StartContainers(ctx, append(opts, harness.WithEnv(ks.Env()...))...)
+	if t == nil {
+		_ = ks.Close()
+		return nil, err
+	}
+	t.UseKeys(ks)
+	return t, err
 }

@@ -53,6 +53,7 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int 
 		return 2
 	}
 	httpSrv := refserver.HTTPServer(cfg.ListenAddr, srv, log)
+	httpSrv.ReadHeaderTimeout = cfg.ReadHeaderTimeout
 	log.Info("listening", "addr", ln.Addr().String(), "resource", cfg.ResourceURL, "backend_auth", cfg.BackendAuth)
 	err = refserver.Serve(ctx, httpSrv, func() error { return httpSrv.Serve(ln) })
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,0 +1,370 @@
+package refserver
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/MicahParks/jwkset"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/time/rate"
+)
+
+// JWKS defaults. The refresh interval bounds how long a key the issuer has
+// withdrawn keeps working when no unknown kid prompts an earlier fetch.
+const (
+	DefaultJWKSFetchTimeout       = 5 * time.Second
+	DefaultJWKSRefreshInterval    = 10 * time.Minute
+	DefaultJWKSRefreshMinInterval = time.Second
+	// MaxJWKSBytes bounds a JWKS document: a set of a few dozen keys is a few
+	// tens of KiB; a larger answer is refused rather than held in memory.
+	MaxJWKSBytes = 1 << 20
+	// maxKIDBytes bounds the kid looked up in the key set.
+	maxKIDBytes = 256
+	// minRSABits is RFC 7518 §3.3: "A key of size 2048 bits or larger MUST
+	// be used with these algorithms."
+	minRSABits = 2048
+)
+
+// JWKSAlgorithms are the algorithms a JWKSVerifier accepts (contract §3:
+// RS256 and ES256), each only with a key of its own type.
+var JWKSAlgorithms = []string{jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg()}
+
+// JWKSConfig configures a JWKSVerifier.
+type JWKSConfig struct {
+	URL      string           // JWT_JWKS_URL: the only URL ever fetched
+	Issuer   string           // the only accepted iss
+	Audience string           // aud must contain it, exactly
+	Leeway   time.Duration    // clock skew allowed on exp, nbf and iat: 0 to MaxLeeway
+	Now      func() time.Time // nil: time.Now
+	Logger   *slog.Logger     // failed fetches are logged at warn level; nil: discard
+
+	// FetchTimeout bounds one fetch of the set, connection to last byte
+	// (default DefaultJWKSFetchTimeout).
+	FetchTimeout time.Duration
+	// RefreshInterval is how often the set is fetched in the background
+	// (default DefaultJWKSRefreshInterval).
+	RefreshInterval time.Duration
+	// RefreshMinInterval is the least time between two fetches caused by
+	// unknown kids (default DefaultJWKSRefreshMinInterval).
+	RefreshMinInterval time.Duration
+}
+
+// JWKSVerifier checks RS256 and ES256 bearer tokens against the issuer's JSON
+// Web Key Set (RFC 7517 §5), fetched from one configured URL. It applies the
+// HS256 Verifier's rules unchanged (see Verifier.Verify); only the algorithm
+// allow-list and the key lookup differ. Its Verify method is a
+// TokenVerifier. It is safe for concurrent use; Close stops its background
+// refresh.
+//
+// The keys come from github.com/MicahParks/jwkset, which parses and
+// validates the set, caches it, replaces the cache only after a fetch that
+// succeeded (so the cached keys survive an outage of the endpoint), and
+// refreshes it in the background. This file adds the policy: which key may
+// verify which algorithm, when an unknown kid may cause a fetch, and an HTTP
+// client that fetches nothing but the configured URL.
+type JWKSVerifier struct {
+	rules        *rules
+	cached       jwkset.Storage // reading never fetches
+	refreshing   jwkset.Storage // reading an unknown kid fetches the set first
+	limiter      *rate.Limiter
+	fetchTimeout time.Duration
+	cancel       context.CancelFunc
+}
+
+// NewJWKSVerifier checks cfg, fetches the key set once and starts the
+// background refresh. A first fetch that fails is logged, not fatal: tokens
+// are refused until a later fetch succeeds, so that the server can start
+// before the issuer does. Its errors never contain a key.
+func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return nil, errors.New("token verifier: JWKS URL must be an absolute http(s) URL without credentials or fragment")
+	}
+	r, err := newRules(cfg.Issuer, cfg.Audience, cfg.Leeway, cfg.Now, JWKSAlgorithms...)
+	if err != nil {
+		return nil, err
+	}
+	fetchTimeout := cmpOr(cfg.FetchTimeout, DefaultJWKSFetchTimeout)
+	refreshEvery := cmpOr(cfg.RefreshInterval, DefaultJWKSRefreshInterval)
+	minInterval := cmpOr(cfg.RefreshMinInterval, DefaultJWKSRefreshMinInterval)
+	if fetchTimeout < 0 || refreshEvery < 0 || minInterval < 0 {
+		return nil, errors.New("token verifier: JWKS intervals must be positive")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	target := u.String()
+	onError := func(_ context.Context, err error) {
+		// Warn, not error: the cached keys keep serving (RFC 7517 sets no
+		// rule here; failing closed only for unknown kids is the point of
+		// the cache). jwkset's messages name the URL and the cause, never a
+		// token or a key.
+		log.Warn("JWKS fetch failed; keeping the cached keys", "url", target, "err", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cached, err := jwkset.NewStorageFromHTTP(target, jwkset.HTTPClientStorageOptions{
+		Client:                    jwksHTTPClient(u, fetchTimeout),
+		Ctx:                       ctx,
+		HTTPTimeout:               fetchTimeout,
+		NoErrorReturnFirstHTTPReq: true,
+		RefreshErrorHandler:       onError,
+		RefreshInterval:           refreshEvery,
+		// Keys of types jwkset does not know (Ed448...) are skipped; a
+		// malformed key fails the whole fetch, which keeps the cache.
+	})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("token verifier: JWKS: %w", err)
+	}
+	refreshing, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs: map[string]jwkset.Storage{target: cached},
+		// Unlimited here: v.limiter decides, without waiting, whether an
+		// unknown kid may cause a fetch at all. jwkset's own limiter would
+		// make the request wait for its turn, and an attacker's invented
+		// kids would then hold requests.
+		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
+		RateLimitWaitMax:  fetchTimeout,
+	})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("token verifier: JWKS: %w", err)
+	}
+	return &JWKSVerifier{
+		rules:        r,
+		cached:       cached,
+		refreshing:   refreshing,
+		limiter:      rate.NewLimiter(rate.Every(minInterval), 1),
+		fetchTimeout: fetchTimeout,
+		cancel:       cancel,
+	}, nil
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// Close stops the background refresh. Verify keeps working on the cached
+// keys.
+func (v *JWKSVerifier) Close() { v.cancel() }
+
+// Key-related rejections, fixed text as in verify.go.
+var (
+	errKID         = fmt.Errorf("%w: kid missing, not a string or too long", ErrMalformed)
+	errUnknownKID  = fmt.Errorf("%w: no key in the key set has this kid", ErrSignature)
+	errKeyAlg      = fmt.Errorf("%w: the key does not allow this alg", ErrAlgorithm)
+	errKeyUse      = fmt.Errorf("%w: the key is not for verifying signatures", ErrAlgorithm)
+	errKeyWeak     = fmt.Errorf("%w: RSA key shorter than 2048 bits", ErrAlgorithm)
+	errKeySource   = fmt.Errorf("%w: key set unavailable", ErrSignature)
+	errSigShape    = fmt.Errorf("%w: signature has the wrong length for its alg", ErrSignature)
+	errJWKSURL     = errors.New("JWKS client: only the configured URL is fetched")
+	errJWKSRedir   = errors.New("JWKS client: redirects are not followed")
+	errJWKSTooLong = errors.New("JWKS client: key set larger than MaxJWKSBytes")
+)
+
+// Verify checks token as Verifier.Verify does, with RS256 or ES256 and the
+// key its kid names in the issuer's key set. ctx bounds a fetch of the set
+// that an unknown kid may cause.
+func (v *JWKSVerifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	return v.rules.verify(token, jwksSignature, func(h *joseHeader, _ *jwt.Token) (any, error) {
+		k, err := v.key(ctx, h)
+		if err != nil {
+			return nil, &keyError{err}
+		}
+		return k, nil
+	})
+}
+
+// Encoded signature lengths: ES256 is R||S, 64 bytes (RFC 7518 §3.4), 86
+// characters whose last carries four zero bits; RS256 is as long as the
+// modulus, at least 2048 bits (RFC 7518 §3.3), so 342 characters or more.
+var (
+	es256SigLen    = base64.RawURLEncoding.EncodedLen(64)
+	rs256SigMinLen = base64.RawURLEncoding.EncodedLen(minRSABits / 8)
+)
+
+// jwksSignature refuses, before the payload is read or a key looked up, a
+// signature segment that cannot be one of alg's, as hs256Signature does for
+// HS256. (An ASN.1 DER ECDSA signature, which some libraries emit, is not
+// the JWS form and is refused here.)
+func jwksSignature(h *joseHeader, sig string) error {
+	switch h.alg {
+	case jwt.SigningMethodES256.Alg():
+		if len(sig) != es256SigLen || b64Value(sig[len(sig)-1])&15 != 0 {
+			return errSigShape
+		}
+	case jwt.SigningMethodRS256.Alg():
+		if len(sig) < rs256SigMinLen {
+			return errSigShape
+		}
+	}
+	return nil
+}
+
+// key returns the public key for h, or why there is none. The key comes only
+// from the fetched set, by kid; jwk, jku, x5u and x5c in the token are never
+// read (RFC 8725 §3.10).
+func (v *JWKSVerifier) key(ctx context.Context, h *joseHeader) (any, error) {
+	// With a key set, kid is what picks the key (RFC 7515 §4.1.4). Trying
+	// every key instead would multiply the work an invented token costs.
+	if !h.hasKid || h.kid == "" || len(h.kid) > maxKIDBytes {
+		return nil, errKID
+	}
+	jwk, err := v.lookup(ctx, h.kid)
+	if err != nil {
+		return nil, err
+	}
+	return keyForAlg(jwk, h.alg)
+}
+
+// lookup finds kid in the cached set. An unknown kid may mean the issuer has
+// rotated its keys (OpenID Connect Core 1.0 §10.1.1: the verifier "knows to
+// go back to the jwks_uri location to re-retrieve the keys when it sees an
+// unfamiliar kid value"), so the set is fetched again, at most once per
+// RefreshMinInterval whoever asks: a flood of invented kids costs the issuer
+// one request per interval, and no request waits for its turn.
+func (v *JWKSVerifier) lookup(ctx context.Context, kid string) (jwkset.JWK, error) {
+	jwk, err := v.cached.KeyRead(ctx, kid)
+	switch {
+	case err == nil:
+		return jwk, nil
+	case !errors.Is(err, jwkset.ErrKeyNotFound):
+		return jwkset.JWK{}, errKeySource
+	case !v.limiter.Allow():
+		return jwkset.JWK{}, errUnknownKID
+	}
+	ctx, cancel := context.WithTimeout(ctx, v.fetchTimeout)
+	defer cancel()
+	jwk, err = v.refreshing.KeyRead(ctx, kid)
+	switch {
+	case err == nil:
+		return jwk, nil
+	case errors.Is(err, jwkset.ErrKeyNotFound):
+		return jwkset.JWK{}, errUnknownKID
+	}
+	return jwkset.JWK{}, errKeySource
+}
+
+// keyForAlg returns the public key of jwk if it may verify alg. RFC 8725
+// §3.1 asks that each key be used with exactly one algorithm: an RSA key
+// verifies RS256 only (never PS256, RS384 or HS256 with its bytes as a
+// secret), a P-256 key ES256 only, and any other key nothing. The JWK's own
+// alg, use and key_ops (RFC 7517 §4.2-4.4) narrow that further when present.
+func keyForAlg(jwk jwkset.JWK, alg string) (any, error) {
+	m := jwk.Marshal()
+	if m.USE != "" && m.USE != jwkset.UseSig {
+		return nil, errKeyUse
+	}
+	if len(m.KEYOPS) > 0 && !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify) {
+		return nil, errKeyUse
+	}
+	if m.ALG != "" && m.ALG.String() != alg {
+		return nil, errKeyAlg
+	}
+	key := jwk.Key()
+	switch k := key.(type) {
+	case *rsa.PrivateKey: // an issuer that published its private key too
+		key = &k.PublicKey
+	case *ecdsa.PrivateKey:
+		key = &k.PublicKey
+	}
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		if alg != jwt.SigningMethodRS256.Alg() {
+			return nil, errKeyAlg
+		}
+		if k.N.BitLen() < minRSABits {
+			return nil, errKeyWeak
+		}
+		return k, nil
+	case *ecdsa.PublicKey:
+		if alg != jwt.SigningMethodES256.Alg() || k.Curve != elliptic.P256() {
+			return nil, errKeyAlg
+		}
+		return k, nil
+	}
+	return nil, errKeyAlg
+}
+
+// jwksHTTPClient fetches u and nothing else: it follows no redirect (a
+// redirect would let whoever controls the issuer's web server, or an open
+// redirect on it, choose the keys), refuses any other URL, bounds every
+// phase of the request by timeout and the body by MaxJWKSBytes.
+func jwksHTTPClient(u *url.URL, timeout time.Duration) *http.Client {
+	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	return &http.Client{
+		Timeout: timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return errJWKSRedir
+		},
+		Transport: &jwksTransport{
+			url: u.String(),
+			next: &http.Transport{
+				Proxy:                 http.ProxyFromEnvironment,
+				DialContext:           dialer.DialContext,
+				TLSHandshakeTimeout:   timeout,
+				ResponseHeaderTimeout: timeout,
+				MaxIdleConns:          2,
+				IdleConnTimeout:       90 * time.Second,
+				ForceAttemptHTTP2:     true,
+			},
+		},
+	}
+}
+
+type jwksTransport struct {
+	url  string
+	next http.RoundTripper
+}
+
+func (t *jwksTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.String() != t.url {
+		return nil, errJWKSURL
+	}
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &limitedBody{rc: resp.Body, left: MaxJWKSBytes}
+	return resp, nil
+}
+
+// limitedBody fails, rather than truncates, past its limit: a cut-off set
+// must not parse as a smaller valid one.
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, errJWKSTooLong
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return 0, errJWKSTooLong
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
