@@ -117,3 +117,25 @@ Feature: 10. Sessions
     And a valid token for "bob"
     When the client opens the GET stream
     Then the request is refused
+
+  # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking: "MCP servers MUST NOT use sessions for authentication"; the scopes of a call are those of the token it carries, never those of the token that opened the session.
+  @must @auth-10.10 @needs-sessions @mcp-2025-06-18 @core-app
+  Scenario Outline: a narrower token on alice's own session cannot call <tool>
+    Given "alice" has opened a session
+    And a token for "alice" with scope "read"
+    When the client calls "<tool>" on the session of "alice"
+    Then the tool fails
+
+    Examples:
+      | tool          |
+      | system_status |
+      | create_ticket |
+
+  # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking: the identity of a call is that of the token it carries; a narrower token of the session's owner is served with its own scopes.
+  @must @auth-10.11 @needs-sessions @mcp-2025-06-18 @core-app
+  Scenario: a narrower token on alice's own session is served with its own scopes
+    Given "alice" has opened a session
+    And a token for "alice" with scope "read"
+    When the client calls "whoami" on the session of "alice"
+    Then the result field "scopes" lists "read"
+    And the result field "scopes" does not list "admin"

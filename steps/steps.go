@@ -198,6 +198,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	step(sc, `^the tool fails with "([^"]*)"$`, toolFailsWith)
 	step(sc, `^the result field "([^"]*)" is "([^"]*)"$`, resultFieldIs)
 	step(sc, `^the result field "([^"]*)" lists "([^"]*)"$`, resultFieldLists)
+	step(sc, `^the result field "([^"]*)" does not list "([^"]*)"$`, resultFieldNotLists)
 	step(sc, `^every row of "([^"]*)" has "([^"]*)" equal to "([^"]*)"$`, everyRowHas)
 	step(sc, `^no row of "([^"]*)" has "([^"]*)" equal to "([^"]*)"$`, noRowHas)
 	step(sc, `^the result is the same as for "([^"]*)" with (\{.*\})$`, resultSameAs)

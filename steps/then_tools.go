@@ -106,6 +106,25 @@ func resultFieldLists(ctx context.Context, path, want string) error {
 	return mismatch(fmt.Sprintf("%s to list %q", path, want), "%s = %v", path, got)
 }
 
+func resultFieldNotLists(ctx context.Context, path, unwanted string) error {
+	s := get(ctx)
+	v, err := s.resultJSON()
+	if err != nil {
+		return err
+	}
+	got, _ := field(v, path)
+	list, ok := got.([]any)
+	if !ok {
+		return mismatch(fmt.Sprintf("an array %q", path), "%s = %v", path, got)
+	}
+	for _, item := range list {
+		if fmt.Sprint(item) == unwanted {
+			return mismatch(fmt.Sprintf("%s without %q", path, unwanted), "%s = %v", path, got)
+		}
+	}
+	return nil
+}
+
 func (s *scenario) rows(path string) ([]map[string]any, error) {
 	v, err := s.resultJSON()
 	if err != nil {
