@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mcpauthspec/mcpauthspec/harness"
@@ -253,14 +254,15 @@ func (l *load) warmup(ctx context.Context) error {
 // measure runs the measured calls.
 func (l *load) measure(ctx context.Context) *Result {
 	o := l.opts
+	rec := newRecorder()
+	var next atomic.Int64
+	cpu := processCPU()
+	start := time.Now()
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Duration)
 		defer cancel()
 	}
-	rec := newRecorder()
-	var next atomic.Int64
-	start := time.Now()
 
 	stopProgress := make(chan struct{})
 	progressDone := make(chan struct{})
@@ -309,12 +311,24 @@ func (l *load) measure(ctx context.Context) *Result {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu = processCPU() - cpu
 	close(stopProgress)
 	<-progressDone
 	if o.OnProgress != nil {
 		o.OnProgress(Progress{Calls: rec.calls.Load(), Errors: rec.errors.Load(), Elapsed: elapsed})
 	}
-	return rec.result(o, elapsed)
+	res := rec.result(o, elapsed)
+	if res.Calls > 0 {
+		res.CPUPerCall = cpu / time.Duration(res.Calls)
+	}
+	return res
+}
+
+// processCPU is the CPU time this process has used, every thread.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // user is one identity of the load, with its session and its tokens.

@@ -92,12 +92,15 @@ func TestRunEmbedded(t *testing.T) {
 	if res.Throughput <= 0 || res.Elapsed <= 0 || math.Abs(res.Throughput-float64(res.Calls)/res.Elapsed.Seconds()) > 1e-6*res.Throughput {
 		t.Errorf("throughput %v for %d calls in %v", res.Throughput, res.Calls, res.Elapsed)
 	}
+	if res.CPUPerCall <= 0 || res.CPUPerCall > res.Elapsed {
+		t.Errorf("CPU per call %v: the embedded target runs in this process, so it cannot be nothing", res.CPUPerCall)
+	}
 	if len(progress) == 0 || progress[len(progress)-1].Calls != 300 {
 		t.Errorf("progress %+v: the last report must count every call", progress)
 	}
 	var text strings.Builder
 	res.WriteText(&text)
-	for _, want := range []string{"300 calls of whoami", "valid token", "bad token", "ok 240, rejected as required (401) 60, errors: none"} {
+	for _, want := range []string{"300 calls of whoami", "valid token", "bad token", "ok 240, rejected as required (401) 60, errors: none; CPU of this process per call "} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, text.String())
 		}

@@ -28,6 +28,7 @@ type SideResult struct {
 	Throughput float64       `json:"median_calls_per_second"`
 	P50        time.Duration `json:"median_p50_ns"`
 	P99        time.Duration `json:"median_p99_ns"`
+	CPUPerCall time.Duration `json:"median_process_cpu_per_call_ns"`
 	Errors     int64         `json:"errors"`
 }
 
@@ -47,6 +48,14 @@ type Comparison struct {
 // throughputs (at saturation a call's cost is the inverse of the
 // throughput): 0.05 means A spends 5 % more per call.
 func (c *Comparison) Overhead() float64 { return 1/c.Ratio - 1 }
+
+// CPUOverhead is how much more CPU this process spent per call on A than on
+// B. When both targets run in this process it is the steadier measure of
+// what A adds, though it understates it: the load generator's own share is
+// in both.
+func (c *Comparison) CPUOverhead() float64 {
+	return float64(c.A.CPUPerCall)/float64(c.B.CPUPerCall) - 1
+}
 
 // Compare runs the same load against a and b, rounds times each,
 // alternating which side goes first (A B, B A, A B, ...) so that a drift in
@@ -87,15 +96,16 @@ func Compare(ctx context.Context, title string, a, b Side, opts Options, rounds 
 
 func (s *SideResult) summarise() {
 	var thr []float64
-	var p50, p99 []time.Duration
+	var p50, p99, cpu []time.Duration
 	s.Errors = 0
 	for _, r := range s.Runs {
 		thr = append(thr, r.Throughput)
 		p50 = append(p50, r.Latency.P50)
 		p99 = append(p99, r.Latency.P99)
+		cpu = append(cpu, r.CPUPerCall)
 		s.Errors += r.Errors.Total()
 	}
-	s.Throughput, s.P50, s.P99 = median(thr), median(p50), median(p99)
+	s.Throughput, s.P50, s.P99, s.CPUPerCall = median(thr), median(p50), median(p99), median(cpu)
 }
 
 // median of xs (the mean of the middle two for an even count).
@@ -124,14 +134,14 @@ func WriteComparisonJSON(w io.Writer, cs ...*Comparison) error {
 // means per call.
 func WriteTable(w io.Writer, cs ...*Comparison) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "comparison\tside\truns\tcalls/s (median)\tp50\tp99\terrors")
+	fmt.Fprintln(tw, "comparison\tside\truns\tcalls/s (median)\tp50\tp99\tCPU/call here\terrors")
 	for _, c := range cs {
 		for i, s := range []SideResult{c.A, c.B} {
 			title := ""
 			if i == 0 {
 				title = c.Title
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%v\t%v\t%d\n", title, s.Name, len(s.Runs), s.Throughput, roundD(s.P50), roundD(s.P99), s.Errors)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%v\t%v\t%v\t%d\n", title, s.Name, len(s.Runs), s.Throughput, roundD(s.P50), roundD(s.P99), roundD(s.CPUPerCall), s.Errors)
 		}
 	}
 	tw.Flush()
