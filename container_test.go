@@ -3,14 +3,12 @@ package mcpauthspec_test
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/mcpauthspec/mcpauthspec/harness"
-	"github.com/mcpauthspec/mcpauthspec/runner"
 )
 
 // requireDockerEnv is the switch that turns "no Docker engine" from a skip
@@ -63,15 +61,5 @@ func TestSpecificationInContainers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report, err := runner.Run(ctx, runner.Options{Target: target, TestingT: t})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	report.WriteText(&out, nil)
-	t.Log("\n" + out.String())
-	c := report.Totals()
-	if c.Failed > 0 || c.Skipped > 0 {
-		t.Errorf("the reference server in a container must pass every scenario: %s", c.Summary())
-	}
+	mustPassEverything(t, target)
 }

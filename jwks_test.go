@@ -26,17 +26,7 @@ func TestSpecificationJWKS(t *testing.T) {
 	if target.Keys == nil {
 		t.Fatal("the embedded target in JWKS mode has no key set")
 	}
-	report, err := runner.Run(ctx, runner.Options{Target: target, TestingT: t})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	report.WriteText(&out, nil)
-	t.Log("\n" + out.String())
-	c := report.Totals()
-	if c.Failed > 0 || c.Skipped > 0 || c.Passed == 0 {
-		t.Errorf("the reference server must pass every @jwks scenario: %s", c.Summary())
-	}
+	report := mustPassEverything(t, target)
 	for _, r := range report.Results {
 		if !strings.HasPrefix(r.ID, "auth-14.") {
 			t.Errorf("%s ran in JWKS mode; only @jwks scenarios should", r.ID)

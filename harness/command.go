@@ -45,14 +45,11 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 			_ = t.Close()
 		}
 	}()
-	clientSecret := randomSecret()
-	backend, backendURL, stopBackend, err := startBackend(is, clientSecret)
+	clientSecret, err := t.startFakeBackend()
 	if err != nil {
 		return t, err
 	}
-	t.onClose(stopBackend)
-	t.Backend = localBackend{backend}
-	t.BackendURL = backendURL
+	backendURL := t.BackendURL
 
 	port, err := freeLoopbackPort()
 	if err != nil {

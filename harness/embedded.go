@@ -43,14 +43,11 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err er
 			_ = t.Close()
 		}
 	}()
-	clientSecret := randomSecret()
-	backend, backendURL, stopBackend, err := startBackend(is, clientSecret)
+	clientSecret, err := t.startFakeBackend()
 	if err != nil {
 		return t, err
 	}
-	t.onClose(stopBackend)
-	t.Backend = localBackend{backend}
-	t.BackendURL = backendURL
+	backendURL := t.BackendURL
 
 	ln, err := listenLoopback()
 	if err != nil {

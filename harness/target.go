@@ -140,6 +140,21 @@ func freeLoopbackPort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// startFakeBackend serves an in-process fake backend for t, trusting t's
+// issuer, and returns the client secret the target must use at its token
+// endpoint.
+func (t *Target) startFakeBackend() (clientSecret string, err error) {
+	clientSecret = randomSecret()
+	backend, backendURL, stop, err := startBackend(t.Issuer, clientSecret)
+	if err != nil {
+		return "", err
+	}
+	t.onClose(stop)
+	t.Backend = localBackend{backend}
+	t.BackendURL = backendURL
+	return clientSecret, nil
+}
+
 // startBackend serves a fake backend on a free loopback port.
 func startBackend(is *Issuer, clientSecret string) (*fakebackend.Backend, string, func() error, error) {
 	b, err := fakebackend.New(fakebackend.Config{

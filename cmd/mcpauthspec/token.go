@@ -57,4 +57,3 @@ func orDefault(v, def string) string {
 	}
 	return v
 }
-
