@@ -256,14 +256,14 @@ func (r *rules) verify(token string, sigShape func(h *joseHeader, sig string) er
 	// used: it would decode the header and the payload a second time, with
 	// encoding/json, into values nothing reads, which was two thirds of the
 	// time of a Verify (pprof, README "Performance").
-	if err := checkSignature(&h, token[:j], sig, key); err != nil {
+	if err := r.checkSignature(&h, token[:j], sig, key); err != nil {
 		return nil, err
 	}
 	if err := r.validator.Validate(p); err != nil {
 		return nil, r.claimsError(err, p)
 	}
-	// Already enforced by the parser options; checked again so that a change
-	// of options can never let them through.
+	// Already enforced by the validator's options; checked again so that a
+	// change of options can never let them through.
 	if p.iss != r.issuer {
 		return nil, errIss
 	}
@@ -293,9 +293,11 @@ func (r *rules) verify(token string, sigShape func(h *joseHeader, sig string) er
 // checkHeader has taken from the allow-list, and the key that key finds.
 // Its errors are sentinels with fixed text; a keyFunc's refusal that
 // already wraps one (keyError) is kept as it is.
-func checkSignature(h *joseHeader, signingInput, sig string, key keyFunc) error {
+func (r *rules) checkSignature(h *joseHeader, signingInput, sig string, key keyFunc) error {
+	// RFC 8725 §3.1: an allow-list of algorithms. checkHeader already
+	// refused every other alg; this is the second lock.
 	method := jwt.GetSigningMethod(h.alg)
-	if method == nil {
+	if method == nil || !slices.Contains(r.algs, method.Alg()) {
 		return errAlg
 	}
 	k, err := key(h, &jwt.Token{Method: method})
