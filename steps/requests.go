@@ -247,10 +247,15 @@ func concurrentCalls(ctx context.Context, n int, names string) error {
 	}
 	outcomes := make([]concurrentOutcome, n)
 	var wg sync.WaitGroup
+	// All calls wait for one signal, so that they overlap as much as the
+	// machine allows: cross-talk through shared state shows only when
+	// requests of different users are in flight together.
+	start := make(chan struct{})
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start
 			u, c := users[i%len(users)], clients[i%len(users)]
 			tool := "whoami"
 			if (i/len(users))%2 == 1 {
@@ -273,6 +278,7 @@ func concurrentCalls(ctx context.Context, n int, names string) error {
 			outcomes[i] = out
 		}()
 	}
+	close(start)
 	wg.Wait()
 	s.concurrent = outcomes
 	return nil
