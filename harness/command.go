@@ -35,21 +35,16 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = DefaultStartTimeout
 	}
-	is, err := NewIssuer(DefaultIssuer, DefaultAudience)
+	t, clientSecret, err := newLocalTarget("command")
 	if err != nil {
-		return nil, err
+		return t, err
 	}
-	t = &Target{Kind: "command", Issuer: is, Fixtures: SeedFixtures(), BackendTimeout: BackendTimeout}
 	defer func() {
 		if err != nil {
 			_ = t.Close()
 		}
 	}()
-	clientSecret, err := t.startFakeBackend()
-	if err != nil {
-		return t, err
-	}
-	backendURL := t.BackendURL
+	is, backendURL := t.Issuer, t.BackendURL
 
 	port, err := freeLoopbackPort()
 	if err != nil {

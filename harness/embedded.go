@@ -33,21 +33,17 @@ type EmbeddedOptions struct {
 // StartEmbedded runs the fake backend and the reference server in this
 // process on free loopback ports: the suite's default target.
 func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err error) {
-	is, err := NewIssuer(DefaultIssuer, DefaultAudience)
+	t, clientSecret, err := newLocalTarget("embedded")
 	if err != nil {
-		return nil, err
+		return t, err
 	}
-	t = &Target{Kind: "embedded", Issuer: is, Fixtures: SeedFixtures(), InProcess: true, BackendTimeout: BackendTimeout}
 	defer func() {
 		if err != nil {
 			_ = t.Close()
 		}
 	}()
-	clientSecret, err := t.startFakeBackend()
-	if err != nil {
-		return t, err
-	}
-	backendURL := t.BackendURL
+	t.InProcess = true
+	is, backendURL := t.Issuer, t.BackendURL
 
 	ln, err := listenLoopback()
 	if err != nil {

@@ -140,6 +140,24 @@ func freeLoopbackPort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// newLocalTarget is the start of every target the harness runs itself: a
+// fresh issuer, the seed fixtures, and an in-process fake backend trusting
+// that issuer. It returns the client secret the target must use at the
+// backend's token endpoint. On error the target is already closed.
+func newLocalTarget(kind string) (*Target, string, error) {
+	is, err := NewIssuer(DefaultIssuer, DefaultAudience)
+	if err != nil {
+		return nil, "", err
+	}
+	t := &Target{Kind: kind, Issuer: is, Fixtures: SeedFixtures(), BackendTimeout: BackendTimeout}
+	clientSecret, err := t.startFakeBackend()
+	if err != nil {
+		_ = t.Close()
+		return nil, "", err
+	}
+	return t, clientSecret, nil
+}
+
 // startFakeBackend serves an in-process fake backend for t, trusting t's
 // issuer, and returns the client secret the target must use at its token
 // endpoint.

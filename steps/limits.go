@@ -404,15 +404,7 @@ func toolErrorHasNoToken(ctx context.Context) error {
 	if s.resp == nil {
 		return fmt.Errorf("no call was made")
 	}
-	var hay strings.Builder
-	hay.Write(s.resp.Body)
-	for k, vs := range s.resp.Header {
-		hay.WriteString(k + ": " + strings.Join(vs, ",") + "\n")
-	}
-	if s.result != nil {
-		hay.WriteString(s.result.Text)
-	}
-	text := hay.String()
+	text := s.answerText()
 	if m := jwtShape.FindString(text); m != "" {
 		return mismatch("an answer without any token", "a JWT-shaped string (%s…) in the answer", m[:min(len(m), 12)])
 	}

@@ -165,12 +165,8 @@ func logsHaveNoSecrets(ctx context.Context) error {
 	needles := make(map[string]string, 2*len(tokens)) // needle → its token
 	for _, t := range tokens {
 		needles[t] = t
-		// The signature of a three-part token; counted rather than split,
-		// since the run also sends a token of a million periods.
-		if strings.Count(t, ".") == 2 {
-			if sig := t[strings.LastIndexByte(t, '.')+1:]; len(sig) >= 16 {
-				needles[sig] = t
-			}
+		if sig := signatureOf(t); sig != "" {
+			needles[sig] = t
 		}
 	}
 	if t, found := findAny(logs, needles); found {

@@ -226,23 +226,43 @@ func responseHasNoToken(ctx context.Context) error {
 		return fmt.Errorf("the scenario sent no token")
 	}
 	needles := []string{s.token}
-	if parts := strings.Split(s.token, "."); len(parts) == 3 && len(parts[2]) >= 16 {
-		needles = append(needles, parts[2])
+	if sig := signatureOf(s.token); sig != "" {
+		needles = append(needles, sig)
 	}
-	var hay strings.Builder
-	hay.Write(s.resp.Body)
-	for k, vs := range s.resp.Header {
-		hay.WriteString(k + ": " + strings.Join(vs, ",") + "\n")
-	}
-	if s.result != nil {
-		hay.WriteString(s.result.Text)
-	}
+	answer := s.answerText()
 	for _, n := range needles {
-		if strings.Contains(hay.String(), n) {
+		if strings.Contains(answer, n) {
 			return mismatch("an answer that does not echo the token", "the token (or its signature) appears in the answer")
 		}
 	}
 	return nil
+}
+
+// answerText is everything the target answered that a client or a log
+// could keep: the body, every header, and the tool result's text.
+func (s *scenario) answerText() string {
+	var b strings.Builder
+	b.Write(s.resp.Body)
+	for k, vs := range s.resp.Header {
+		b.WriteString(k + ": " + strings.Join(vs, ",") + "\n")
+	}
+	if s.result != nil {
+		b.WriteString(s.result.Text)
+	}
+	return b.String()
+}
+
+// signatureOf returns the signature segment of a three-part token when it
+// is long enough to identify the token, else "". It counts dots instead of
+// splitting, since the suite also sends a token of a million periods.
+func signatureOf(t string) string {
+	if strings.Count(t, ".") != 2 {
+		return ""
+	}
+	if sig := t[strings.LastIndexByte(t, '.')+1:]; len(sig) >= 16 {
+		return sig
+	}
+	return ""
 }
 
 func responseWithin(ctx context.Context, ms int) error {
