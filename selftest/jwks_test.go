@@ -41,17 +41,7 @@ func gatedJWKS(flawed func(refserver.JWKSConfig) verifyFunc, reasons ...error) r
 		if err != nil {
 			return refuseAll(err)
 		}
-		judge := flawed(cfg)
-		return func(ctx context.Context, token string) (*refserver.Claims, error) {
-			c, err := ref.Verify(ctx, token)
-			if err == nil || !isAny(err, reasons) {
-				return c, err
-			}
-			if fc, ferr := judge(token); ferr == nil {
-				return fc, nil
-			}
-			return nil, err
-		}
+		return gate(ref.Verify, flawed(cfg), reasons)
 	})
 }
 

@@ -44,18 +44,23 @@ func gated(flawed func(refserver.VerifierConfig) verifyFunc, reasons ...error) r
 		if err != nil {
 			return refuseAll(err)
 		}
-		judge := flawed(cfg)
-		return func(ctx context.Context, token string) (*refserver.Claims, error) {
-			c, err := ref.Verify(ctx, token)
-			if err == nil || !isAny(err, reasons) {
-				return c, err
-			}
-			if fc, ferr := judge(token); ferr == nil {
-				return fc, nil
-			}
-			return nil, err
-		}
+		return gate(ref.Verify, flawed(cfg), reasons)
 	})
+}
+
+// gate lets judge overrule ref's refusals for one of reasons, and nothing
+// else: the flaw of both the HS256 and the JWKS verifier mutants.
+func gate(ref refserver.TokenVerifier, judge verifyFunc, reasons []error) refserver.TokenVerifier {
+	return func(ctx context.Context, token string) (*refserver.Claims, error) {
+		c, err := ref(ctx, token)
+		if err == nil || !isAny(err, reasons) {
+			return c, err
+		}
+		if fc, ferr := judge(token); ferr == nil {
+			return fc, nil
+		}
+		return nil, err
+	}
 }
 
 // stricter builds a false-refusal mutant: refserver's verifier (with cfg as
