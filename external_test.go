@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,10 +62,21 @@ fixtures:
 		report.WriteText(&out, nil)
 		t.Fatalf("external mode:\n%s", out.String())
 	}
+	logScenarios := 0
 	for _, r := range report.Results {
-		if r.Status == runner.Skipped && !strings.Contains(r.Message, "log_file") {
+		needsLogs := slices.Contains(r.Tags, "@needs-logs")
+		if needsLogs {
+			logScenarios++
+		}
+		switch {
+		case needsLogs && r.Status != runner.Skipped:
+			t.Errorf("%s needs the target's logs, which a profile without log_file hides; it %s", r.ID, r.Status)
+		case r.Status == runner.Skipped && !strings.Contains(r.Message, "log_file"):
 			t.Errorf("%s skipped for another reason: %s", r.ID, r.Message)
 		}
+	}
+	if logScenarios == 0 {
+		t.Error("no @needs-logs scenario ran: the check above proves nothing")
 	}
 	t.Logf("external mode: %s", c.Summary())
 }
