@@ -82,7 +82,7 @@ func insufficientScope(scope string) refusal {
 // scopes, built once rather than on every refusal.
 var needsScope = func() map[string]string {
 	m := map[string]string{}
-	for _, s := range SupportedScopes {
+	for _, s := range supportedScopes {
 		m[s] = "the tool needs scope " + s
 	}
 	return m

@@ -37,9 +37,9 @@ const (
 	minRSABits = 2048
 )
 
-// JWKSAlgorithms are the algorithms a JWKSVerifier accepts (contract §3:
+// jwksAlgorithms are the algorithms a JWKSVerifier accepts (contract §3:
 // RS256 and ES256), each only with a key of its own type.
-var JWKSAlgorithms = []string{jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg()}
+var jwksAlgorithms = []string{jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg()}
 
 // JWKSConfig configures a JWKSVerifier.
 type JWKSConfig struct {
@@ -92,7 +92,7 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
 		return nil, errors.New("token verifier: JWKS URL must be an absolute http(s) URL without credentials or fragment")
 	}
-	r, err := newRules(cfg.Issuer, cfg.Audience, cfg.Leeway, cfg.Now, JWKSAlgorithms...)
+	r, err := newRules(cfg.Issuer, cfg.Audience, cfg.Leeway, cfg.Now, jwksAlgorithms...)
 	if err != nil {
 		return nil, err
 	}

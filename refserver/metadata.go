@@ -45,7 +45,7 @@ func (s *Server) metadataHandler() http.Handler {
 	doc := ProtectedResourceMetadata{
 		Resource:               s.cfg.ResourceURL,
 		AuthorizationServers:   []string{s.cfg.Issuer},
-		ScopesSupported:        SupportedScopes,
+		ScopesSupported:        supportedScopes,
 		BearerMethodsSupported: []string{"header"}, // RFC 6750 §2.1 only; never query or body
 		ResourceName:           "mcpauthspec reference MCP server",
 	}

@@ -14,9 +14,9 @@ var toolScopes = map[string]string{
 	"system_status":     ScopeAdmin,
 }
 
-// SupportedScopes is what the protected resource metadata advertises
+// supportedScopes is what the protected resource metadata advertises
 // (RFC 9728 §2, scopes_supported).
-var SupportedScopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
+var supportedScopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
 
 // RequiredScope returns the scope tool needs, and whether the tool exists.
 func RequiredScope(tool string) (scope string, known bool) {
