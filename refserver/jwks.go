@@ -39,7 +39,7 @@ const (
 
 // jwksAlgorithms are the algorithms a JWKSVerifier accepts (contract §3:
 // RS256 and ES256), each only with a key of its own type.
-var jwksAlgorithms = []string{jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg()}
+var jwksAlgorithms = []jwt.SigningMethod{jwt.SigningMethodRS256, jwt.SigningMethodES256}
 
 // JWKSConfig configures a JWKSVerifier.
 type JWKSConfig struct {
@@ -182,7 +182,7 @@ var (
 // key its kid names in the issuer's key set. ctx bounds a fetch of the set
 // that an unknown kid may cause.
 func (v *JWKSVerifier) Verify(ctx context.Context, token string) (*Claims, error) {
-	return v.rules.verify(token, jwksSignature, func(h *joseHeader, _ *jwt.Token) (any, error) {
+	return v.rules.verify(token, jwksSignature, func(h *joseHeader, _ jwt.SigningMethod) (any, error) {
 		k, err := v.key(ctx, h)
 		if err != nil {
 			return nil, &keyError{err}

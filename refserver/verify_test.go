@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -904,7 +906,7 @@ func FuzzScanner(f *testing.F) {
 
 // TestVerifierKeyfunc: the secret is handed out for HMAC-SHA-256 only,
 // whatever a token's header or a registered signing method claims (RFC 8725
-// §3.1).
+// §3.1), and only to the verifier's own method.
 func TestVerifierKeyfunc(t *testing.T) {
 	secret := newSecret(t, 32)
 	v := newTestVerifier(t, secret)
@@ -913,18 +915,66 @@ func TestVerifierKeyfunc(t *testing.T) {
 		jwt.SigningMethodES256, jwt.SigningMethodPS256, jwt.SigningMethodEdDSA, jwt.SigningMethodNone,
 		&jwt.SigningMethodHMAC{Name: "HS256", Hash: crypto.SHA512}, // an HS256 impostor
 		&jwt.SigningMethodHMAC{Name: "hs256", Hash: crypto.SHA256},
+		jwt.SigningMethodHS256, // golang-jwt's, not the verifier's
 		nil,
 	} {
-		key, err := v.key(&jwt.Token{Method: m, Header: map[string]any{"alg": "HS256"}})
+		key, err := v.keyFor(m)
 		if key != nil || !errors.Is(err, ErrAlgorithm) {
 			t.Errorf("key for %v: %v, %v; want nil, ErrAlgorithm", m, key != nil, err)
 		}
 	}
-	key, err := v.key(&jwt.Token{Method: jwt.SigningMethodHS256})
+	key, err := v.keyFor(hs256Method{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(secret, key); diff != "" {
-		t.Errorf("key (-want +got):\n%s", diff)
+	input := "header.payload"
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(input))
+	if err := (hs256Method{}).Verify(input, mac.Sum(nil), key); err != nil {
+		t.Errorf("the key does not verify a MAC made with the secret: %v", err)
+	}
+}
+
+// TestKnownBit: the switch in knownBit names every claim of knownClaims with
+// its own bit, and nothing else, not even a case variant.
+func TestKnownBit(t *testing.T) {
+	var all uint
+	for _, k := range knownClaims {
+		bit, ok := knownBit([]byte(k.name))
+		if !ok || bit != k.bit {
+			t.Errorf("knownBit(%q) = %d, %v; want %d, true", k.name, bit, ok, k.bit)
+		}
+		if all&k.bit != 0 {
+			t.Errorf("%q shares its bit", k.name)
+		}
+		all |= k.bit
+		for _, other := range []string{strings.ToUpper(k.name), k.name + " ", k.name[1:], ""} {
+			if _, ok := knownBit([]byte(other)); ok {
+				t.Errorf("knownBit(%q) says known", other)
+			}
+		}
+	}
+}
+
+// TestNumericDate: the whole-seconds fast path gives what ParseFloat gives,
+// and both refuse what is before the epoch or after year 9999.
+func TestNumericDate(t *testing.T) {
+	slow := func(n string) (time.Time, bool) {
+		f, err := strconv.ParseFloat(n, 64)
+		if err != nil || f < 0 || f > maxNumericDate {
+			return time.Time{}, false
+		}
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true
+	}
+	for _, n := range []string{
+		"0", "1", "9", "1700000000", "253402300799", "253402300800", "999999999999",
+		"1000000000000", "-1", "-0", "1.5", "1e3", "1E+3", "2.53402300799e11", "0.000001",
+	} {
+		d, ok := numericDate([]byte(n))
+		want, wantOK := slow(n)
+		if ok != wantOK || !d.Time.Equal(want) {
+			t.Errorf("numericDate(%s) = %v, %v; want %v, %v", n, d.Time, ok, want, wantOK)
+		}
 	}
 }
