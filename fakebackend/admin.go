@@ -38,12 +38,10 @@ func (b *Backend) adminFault(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "the body must be a single fault object")
 		return
 	}
-	f = f.normalized()
-	if err := f.validate(); err != nil {
+	if err := b.setFault(f); err != nil {
 		badRequest(w, err.Error())
 		return
 	}
-	b.SetFault(f)
 	w.WriteHeader(http.StatusNoContent)
 }
 

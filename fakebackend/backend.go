@@ -95,7 +95,7 @@ func (b *Backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (b *Backend) Reset() {
 	b.store.reset()
 	b.ResetRecording()
-	b.SetFault(Fault{})
+	b.clearFaults()
 }
 
 func (b *Backend) routes() http.Handler {

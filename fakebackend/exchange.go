@@ -132,6 +132,7 @@ func (b *Backend) exchange(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusInternalServerError, "server_error", "could not sign the token")
 		return
 	}
+	b.rememberOrigin(tokenHash(token), e.req.TokenSHA256, b.now().Add(time.Duration(expiresIn+1)*time.Second))
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, tokenResponse{
 		AccessToken:     token,

@@ -1,9 +1,13 @@
 package fakebackend
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -44,6 +48,14 @@ type Fault struct {
 	// Paths is "api" (/api/ only, the default), "token" (/oauth/token
 	// only) or "all". /_admin/ and /healthz are never affected.
 	Paths string `json:"paths"`
+	// TokenSHA256, when set, limits the fault to the calls made for one
+	// client token: exchanges of it (its subject_token), and API requests
+	// that carry it (pass-through) or a backend token exchanged for it. It is
+	// the token's SHA-256 in lowercase hex, as the recording shows it. Each
+	// token's fault and the unscoped fault are set and cleared
+	// independently, so that scenarios with faults of their own can run in
+	// parallel; a token's fault wins over the unscoped one.
+	TokenSHA256 string `json:"token_sha256,omitempty"`
 }
 
 // normalized fills in the durations from their millisecond forms and back,
@@ -85,51 +97,187 @@ func (f Fault) validate() error {
 	if f.Delay < 0 || f.For < 0 {
 		return errors.New("negative duration")
 	}
+	if f.TokenSHA256 != "" && !isSHA256Hex(f.TokenSHA256) {
+		return errors.New("token_sha256 must be 64 lowercase hex digits")
+	}
 	return nil
 }
 
+func isSHA256Hex(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// maxTokenFaults bounds the faults scoped to tokens that may be set at once.
+const maxTokenFaults = 10_000
+
+// errTooManyFaults: the admin endpoint answers 400 with it.
+var errTooManyFaults = fmt.Errorf("more than %d token faults at once", maxTokenFaults)
+
 type faultState struct {
-	mu    sync.Mutex
+	mu      sync.Mutex
+	global  timedFault
+	byToken map[string]timedFault // by client token SHA-256
+	// origins maps the SHA-256 of each backend token this backend issued to
+	// its subject token's, so that a token's fault follows it through the
+	// exchange. Entries go when their token expires.
+	origins map[string]origin
+}
+
+type timedFault struct {
 	f     Fault
 	until time.Time // zero: until cleared
 }
 
+type origin struct {
+	subject string
+	until   time.Time
+}
+
+func (t timedFault) activeAt(now time.Time) bool {
+	return t.f.Kind != FaultNone && (t.until.IsZero() || now.Before(t.until))
+}
+
 // SetFault makes every later matching request misbehave as f says; a Fault
-// with Kind "" clears it. It panics on an invalid Fault, a mistake of the
-// calling test; the admin endpoint answers 400 instead.
+// with Kind "" clears it (only the one of its token, if it names one). It
+// panics on an invalid Fault, a mistake of the calling test; the admin
+// endpoint answers 400 instead.
 func (b *Backend) SetFault(f Fault) {
-	f = f.normalized()
-	if err := f.validate(); err != nil {
+	if err := b.setFault(f); err != nil {
 		panic("fakebackend: SetFault: " + err.Error())
-	}
-	b.fault.mu.Lock()
-	defer b.fault.mu.Unlock()
-	b.fault.f, b.fault.until = f, time.Time{}
-	if f.For > 0 {
-		b.fault.until = b.now().Add(f.For)
 	}
 }
 
-// activeFault returns the fault for requests of paths, if one is set and has
-// not expired.
-func (b *Backend) activeFault(paths string) (Fault, bool) {
+func (b *Backend) setFault(f Fault) error {
+	f = f.normalized()
+	if err := f.validate(); err != nil {
+		return err
+	}
+	t := timedFault{f: f}
+	if f.For > 0 {
+		t.until = b.now().Add(f.For)
+	}
 	b.fault.mu.Lock()
 	defer b.fault.mu.Unlock()
-	f := b.fault.f
-	if f.Kind == FaultNone {
+	switch {
+	case f.TokenSHA256 == "":
+		b.fault.global = t
+	case f.Kind == FaultNone:
+		delete(b.fault.byToken, f.TokenSHA256)
+	default:
+		if b.fault.byToken == nil {
+			b.fault.byToken = map[string]timedFault{}
+		}
+		if _, replaces := b.fault.byToken[f.TokenSHA256]; !replaces && len(b.fault.byToken) >= maxTokenFaults {
+			return errTooManyFaults
+		}
+		b.fault.byToken[f.TokenSHA256] = t
+	}
+	return nil
+}
+
+// clearFaults clears the unscoped fault and every token's.
+func (b *Backend) clearFaults() {
+	b.fault.mu.Lock()
+	defer b.fault.mu.Unlock()
+	b.fault.global, b.fault.byToken = timedFault{}, nil
+}
+
+// rememberOrigin records that the backend token issued, valid until, was
+// exchanged for subject (both SHA-256 hex).
+func (b *Backend) rememberOrigin(issued, subject string, until time.Time) {
+	now := b.now()
+	b.fault.mu.Lock()
+	defer b.fault.mu.Unlock()
+	if b.fault.origins == nil {
+		b.fault.origins = map[string]origin{}
+	}
+	if len(b.fault.origins) >= 1024 {
+		for k, o := range b.fault.origins {
+			if !now.Before(o.until) {
+				delete(b.fault.origins, k)
+			}
+		}
+	}
+	b.fault.origins[issued] = origin{subject: subject, until: until}
+}
+
+// activeFault returns the fault for a request of paths made for the client
+// token whose SHA-256 is client ("" when unknown), if one is set and has
+// not expired.
+func (b *Backend) activeFault(paths, client string) (Fault, bool) {
+	now := b.now()
+	b.fault.mu.Lock()
+	defer b.fault.mu.Unlock()
+	if t, ok := b.fault.byToken[client]; ok && client != "" {
+		if t.activeAt(now) {
+			if t.f.Paths == faultAll || t.f.Paths == paths {
+				return t.f, true
+			}
+		} else {
+			delete(b.fault.byToken, client)
+		}
+	}
+	t := b.fault.global
+	if !t.activeAt(now) {
+		b.fault.global = timedFault{}
 		return Fault{}, false
 	}
-	if !b.fault.until.IsZero() && !b.now().Before(b.fault.until) {
-		b.fault.f, b.fault.until = Fault{}, time.Time{}
-		return Fault{}, false
+	return t.f, t.f.Paths == faultAll || t.f.Paths == paths
+}
+
+// hasTokenFaults reports whether any fault is scoped to a token, so that
+// requests need not be read for their token when none is.
+func (b *Backend) hasTokenFaults() bool {
+	b.fault.mu.Lock()
+	defer b.fault.mu.Unlock()
+	return len(b.fault.byToken) > 0
+}
+
+// clientToken returns the SHA-256 of the client token a request is made
+// for: the subject_token of an exchange, or for the API the bearer token
+// itself (pass-through) or the subject token it was exchanged for.
+func (b *Backend) clientToken(paths string, r *http.Request) string {
+	if !b.hasTokenFaults() {
+		return ""
 	}
-	return f, f.Paths == faultAll || f.Paths == paths
+	if paths == faultToken {
+		// Read ahead for subject_token and put the body back for the
+		// exchange, which parses it strictly itself.
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxTokenForm+1))
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+		if err != nil {
+			return ""
+		}
+		form, _ := url.ParseQuery(string(body))
+		if t := form.Get("subject_token"); t != "" {
+			return tokenHash(t)
+		}
+		return ""
+	}
+	h := entryFrom(r.Context()).req.TokenSHA256
+	b.fault.mu.Lock()
+	defer b.fault.mu.Unlock()
+	if o, ok := b.fault.origins[h]; ok {
+		return o.subject
+	}
+	return h
 }
 
 // inject answers in place of next while a fault for paths is active.
 func (b *Backend) inject(paths string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, ok := b.activeFault(paths)
+		f, ok := b.activeFault(paths, b.clientToken(paths, r))
 		if !ok {
 			next.ServeHTTP(w, r)
 			return

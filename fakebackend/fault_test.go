@@ -177,6 +177,11 @@ func TestAdminFaultValidation(t *testing.T) {
 		{`{"kind":"slow","delay":10}`, 400},
 		{`{"kind":"500"} {}`, 400},
 		{`not json`, 400},
+		{`{"kind":"500","token_sha256":"` + strings.Repeat("ab", 32) + `"}`, 204},
+		{`{"kind":"","token_sha256":"` + strings.Repeat("ab", 32) + `"}`, 204},
+		{`{"kind":"500","token_sha256":"` + strings.Repeat("AB", 32) + `"}`, 400},
+		{`{"kind":"500","token_sha256":"abc"}`, 400},
+		{`{"kind":"500","token_sha256":"` + strings.Repeat("ab", 32) + `0"}`, 400},
 	}
 	for _, tt := range tests {
 		if resp := e.call(http.MethodPut, "/_admin/fault", "", tt.body); resp.status != tt.want {
@@ -190,4 +195,106 @@ func TestAdminFaultValidation(t *testing.T) {
 		}
 	}()
 	e.b.SetFault(fakebackend.Fault{Kind: "teapot"})
+}
+
+// TestTokenFaults: a fault scoped to one client token hits every call made
+// for that token (passed through, exchanged, or the exchange itself) and no
+// call made for another token of the same user; scoped and unscoped faults
+// are set and cleared independently.
+func TestTokenFaults(t *testing.T) {
+	e := newEnv(t)
+	faulty := e.token(fakebackend.OrgAcme, "read")
+	other := e.token(fakebackend.OrgAcme, "read write") // same user, another token
+	if faulty == other {
+		t.Fatal("the two tokens are the same")
+	}
+	api := func(token string) int { return e.call(http.MethodGet, "/api/tickets", token, nil).status }
+	exchange := func(token string) int { return e.postToken(exchangeForm(token), true).status }
+
+	// Exchanged before the fault: the backend token still belongs to faulty.
+	exchangedEarly := e.exchange(faulty)
+	e.b.SetFault(fakebackend.Fault{Kind: "500", Paths: "api", TokenSHA256: sha(faulty)})
+	exchangedLate := e.exchange(faulty)
+	for name, got := range map[string]int{
+		"faulty, passed through":        api(faulty),
+		"faulty, exchanged before":      api(exchangedEarly),
+		"faulty, exchanged after":       api(exchangedLate),
+		"other token, passed through":   api(other),
+		"other token, exchanged":        api(e.exchange(other)),
+		"faulty, exchange (api faults)": exchange(faulty),
+	} {
+		want := http.StatusInternalServerError
+		if strings.HasPrefix(name, "other") || strings.Contains(name, "exchange (") {
+			want = http.StatusOK
+		}
+		if got != want {
+			t.Errorf("%s: status %d, want %d", name, got, want)
+		}
+	}
+
+	// The token path: its exchange fails, another token's does not.
+	e.b.SetFault(fakebackend.Fault{Kind: "401", Paths: "token", TokenSHA256: sha(faulty)})
+	if got := exchange(faulty); got != http.StatusUnauthorized {
+		t.Errorf("exchange of the faulty token: status %d, want 401", got)
+	}
+	if got := exchange(other); got != http.StatusOK {
+		t.Errorf("exchange of another token: status %d, want 200", got)
+	}
+	if got := api(faulty); got != http.StatusOK {
+		t.Errorf("faulty token's API call under a token-path fault: status %d, want 200", got)
+	}
+
+	// Independence: an unscoped fault hits both; clearing the token's fault
+	// leaves it; the token's fault wins where both apply.
+	e.b.SetFault(fakebackend.Fault{Kind: "500", Paths: "api", TokenSHA256: sha(faulty)})
+	e.b.SetFault(fakebackend.Fault{Kind: "401", Paths: "api"})
+	if got, want := api(faulty), http.StatusInternalServerError; got != want {
+		t.Errorf("both faults, faulty token: status %d, want %d (its own)", got, want)
+	}
+	if got, want := api(other), http.StatusUnauthorized; got != want {
+		t.Errorf("both faults, other token: status %d, want %d (the unscoped one)", got, want)
+	}
+	e.b.SetFault(fakebackend.Fault{TokenSHA256: sha(faulty)})
+	if got, want := api(faulty), http.StatusUnauthorized; got != want {
+		t.Errorf("token fault cleared: status %d, want %d (the unscoped one stays)", got, want)
+	}
+	e.b.SetFault(fakebackend.Fault{Kind: "500", Paths: "api", TokenSHA256: sha(faulty)})
+	e.b.SetFault(fakebackend.Fault{})
+	if got, want := api(faulty), http.StatusInternalServerError; got != want {
+		t.Errorf("unscoped fault cleared: status %d, want %d (the token's stays)", got, want)
+	}
+	if got := api(other); got != http.StatusOK {
+		t.Errorf("unscoped fault cleared, other token: status %d, want 200", got)
+	}
+
+	// Reset clears them all; so does a token fault's own For.
+	e.b.Reset()
+	if got := api(faulty); got != http.StatusOK {
+		t.Errorf("after Reset: status %d, want 200", got)
+	}
+	e.b.SetFault(fakebackend.Fault{Kind: "500", For: time.Minute, TokenSHA256: sha(faulty)})
+	if got := api(faulty); got != http.StatusInternalServerError {
+		t.Errorf("timed token fault: status %d, want 500", got)
+	}
+	e.clock.Advance(time.Minute)
+	if got := api(faulty); got != http.StatusOK {
+		t.Errorf("timed token fault after its time: status %d, want 200", got)
+	}
+}
+
+// TestTokenFaultKeepsTheExchangeForm: reading a token-path request for its
+// subject token leaves the form whole for the exchange, which still
+// refuses a malformed one.
+func TestTokenFaultKeepsTheExchangeForm(t *testing.T) {
+	e := newEnv(t)
+	e.b.SetFault(fakebackend.Fault{Kind: "500", Paths: "token", TokenSHA256: strings.Repeat("0", 64)})
+	tok := e.token(fakebackend.OrgAcme, "read")
+	if got := e.postToken(exchangeForm(tok), true); got.status != http.StatusOK {
+		t.Errorf("exchange under another token's fault: status %d: %s", got.status, got.body)
+	}
+	form := exchangeForm(tok)
+	form.Add("subject_token", tok)
+	if got := e.postToken(form, true); got.status != http.StatusBadRequest {
+		t.Errorf("exchange with two subject_token: status %d, want 400", got.status)
+	}
 }
