@@ -65,10 +65,10 @@ Feature: 11. Backend delegation
       | 500          | create_ticket | {"title": "fault check"}       |
 
   # Requirement: A backend fault makes the tool fail with a tool error (isError and a message), before the target's backend timeout has passed by more than a moment, without harming the target, which recovers when the backend does (MCP 2025-11-25 hardening: "Apply timeouts to outbound requests"; core-app robustness).
-  @should @auth-11.3 @needs-backend @serial @mcp-2025-11-25 @core-app
+  @should @auth-11.3 @needs-backend @mcp-2025-11-25 @core-app
   Scenario Outline: The target survives the backend fault "<fault>" and recovers
-    Given the backend fails with "<fault>"
-    And a valid token for "alice"
+    Given a valid token for "alice"
+    And the backend fails with "<fault>" for that token
     When the client calls "list_tickets"
     Then the tool fails with a clear error within the backend timeout
     And the server is healthy
@@ -85,10 +85,10 @@ Feature: 11. Backend delegation
       | exchange-401 |
 
   # Requirement: MCP 2025-11-25 hardening: "Redact secrets in logs and error messages (for example: Authorization headers [...])"; the tool error for a backend fault never contains the token.
-  @should @auth-11.4 @needs-backend @serial @mcp-2025-11-25
+  @should @auth-11.4 @needs-backend @mcp-2025-11-25
   Scenario Outline: The error for the backend fault "<fault>" does not contain the token
-    Given the backend fails with "<fault>"
-    And a valid token for "alice"
+    Given a valid token for "alice"
+    And the backend fails with "<fault>" for that token
     When the client calls "list_tickets"
     Then the tool fails
     And the response does not contain the token

@@ -2,7 +2,10 @@ package steps
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -301,8 +304,34 @@ var noFault = fakebackend.Fault{}
 func backendFails(ctx context.Context, kind string) error {
 	s := get(ctx)
 	if !s.serial {
-		return fmt.Errorf("a scenario that injects faults must be tagged %s", tagSerial)
+		return fmt.Errorf("a scenario that injects faults for every caller must be tagged %s (or use: the backend fails with %q for that token)", tagSerial, kind)
 	}
+	f, err := faultOf(s, kind)
+	if err != nil {
+		return err
+	}
+	return s.env.Target.Backend.SetFault(ctx, f)
+}
+
+// backendFailsForToken injects the fault for the calls made with the
+// scenario's token only (fakebackend.Fault.TokenSHA256), so that the
+// scenario need not run alone: every other caller's calls go through.
+func backendFailsForToken(ctx context.Context, kind string) error {
+	s := get(ctx)
+	if s.token == "" {
+		return errors.New("the fault is for the scenario's token: give the scenario one first (a valid token for ...)")
+	}
+	f, err := faultOf(s, kind)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(s.token))
+	f.TokenSHA256 = hex.EncodeToString(sum[:])
+	s.tokenFault = f.TokenSHA256
+	return s.env.Target.Backend.SetFault(ctx, f)
+}
+
+func faultOf(s *scenario, kind string) (fakebackend.Fault, error) {
 	f := fakebackend.Fault{Kind: kind, Paths: "api"}
 	switch kind {
 	case "down":
@@ -313,13 +342,15 @@ func backendFails(ctx context.Context, kind string) error {
 	case "exchange-401":
 		f.Kind, f.Paths = "401", "token"
 	default:
-		return fmt.Errorf("unknown fault %q (down, slow, 500, 401, exchange-401)", kind)
+		return f, fmt.Errorf("unknown fault %q (down, slow, 500, 401, exchange-401)", kind)
 	}
-	return s.env.Target.Backend.SetFault(ctx, f)
+	return f, nil
 }
 
+// faultClears clears the scenario's fault: its token's, if it set one.
 func faultClears(ctx context.Context) error {
-	return get(ctx).env.Target.Backend.SetFault(ctx, noFault)
+	s := get(ctx)
+	return s.env.Target.Backend.SetFault(ctx, fakebackend.Fault{TokenSHA256: s.tokenFault})
 }
 
 func backendRecordingCleared(ctx context.Context) error {

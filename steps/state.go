@@ -117,6 +117,8 @@ type scenario struct {
 
 	load  *loadRun    // the last load run (load.go)
 	limit *limitProbe // the last oversized or slow request (limits.go)
+
+	tokenFault string // SHA-256 of the token a fault was set for, if any
 }
 
 type toolCall struct {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/mcpauthspec/mcpauthspec/fakebackend"
 	"github.com/mcpauthspec/mcpauthspec/harness"
 )
 
@@ -134,6 +135,9 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 			return ctx, nil
 		}
 		s.locked = false
+		if s.tokenFault != "" && s.env.Target.Backend != nil {
+			_ = s.env.Target.Backend.SetFault(ctx, fakebackend.Fault{TokenSHA256: s.tokenFault})
+		}
 		if s.serial {
 			// A fault must never outlive its scenario.
 			if s.env.Target.Backend != nil {
@@ -165,6 +169,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	// Given: the world.
 	step(sc, `^"([^"]*)" has opened a session$`, hasOpenedSession)
 	step(sc, `^the backend fails with "([^"]*)"$`, backendFails)
+	step(sc, `^the backend fails with "([^"]*)" for that token$`, backendFailsForToken)
 	step(sc, `^the backend recording is cleared$`, backendRecordingCleared)
 
 	// When.
