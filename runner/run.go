@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ type Options struct {
 	Target      *harness.Target
 	Features    fs.FS  // default: the embedded specification
 	Tags        string // godog tag expression, e.g. "@must && ~@needs-logs"; "": DefaultTags
-	Concurrency int    // scenarios at once (default 4); @serial ones still run alone
+	Concurrency int    // scenarios at once (default 4); @serial ones run last, alone
 	// SlowFault overrides how long the "slow" backend fault delays answers;
 	// it must exceed the target's backend timeout.
 	SlowFault time.Duration
@@ -133,33 +134,44 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	start := time.Now()
-	suite := godog.TestSuite{
-		Name: "mcpauthspec",
-		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
-				starts.Store(p.Id, time.Now())
-				return ctx, nil
-			})
-			steps.Register(sc, env)
-			sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
-				record(ctx, p, err)
-				return ctx, nil
-			})
-		},
-		Options: &godog.Options{
-			FS:             opts.Features,
-			Paths:          []string{"."},
-			Format:         "progress",
-			Output:         io.Discard,
-			Tags:           opts.Tags,
-			Concurrency:    opts.Concurrency,
-			Strict:         true,
-			NoColors:       true,
-			TestingT:       opts.TestingT,
-			DefaultContext: ctx,
-		},
+	// Two passes: every scenario but the @serial ones at opts.Concurrency,
+	// then the @serial ones one at a time. In one pass a @serial scenario
+	// would wait for every scenario in flight and hold back every one after
+	// it, so each of them would cost the suite the longest wait around it.
+	// They go last because some change what lasts (the issuer's JWKS keys
+	// after a rotation), as they did when they came last in file order.
+	for _, pass := range []struct {
+		tag         string
+		concurrency int
+	}{{"~" + tagSerial, opts.Concurrency}, {tagSerial, 1}} {
+		suite := godog.TestSuite{
+			Name: "mcpauthspec",
+			ScenarioInitializer: func(sc *godog.ScenarioContext) {
+				sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+					starts.Store(p.Id, time.Now())
+					return ctx, nil
+				})
+				steps.Register(sc, env)
+				sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+					record(ctx, p, err)
+					return ctx, nil
+				})
+			},
+			Options: &godog.Options{
+				FS:             opts.Features,
+				Paths:          []string{"."},
+				Format:         "progress",
+				Output:         io.Discard,
+				Tags:           andTag(opts.Tags, pass.tag),
+				Concurrency:    pass.concurrency,
+				Strict:         true,
+				NoColors:       true,
+				TestingT:       opts.TestingT,
+				DefaultContext: ctx,
+			},
+		}
+		suite.Run()
 	}
-	suite.Run()
 
 	rep := &Report{Target: opts.Target.Kind, Duration: time.Since(start)}
 	for _, r := range results {
@@ -174,4 +186,21 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return rep, fmt.Errorf("no scenario matched the tag expression %q", opts.Tags)
 	}
 	return rep, nil
+}
+
+// tagSerial marks the scenarios that must run alone (steps.Register holds
+// them to it as well).
+const tagSerial = "@serial"
+
+// andTag narrows the godog tag expression expr (clauses of "&&" joined by
+// ",", an OR of ANDs) to the scenarios that also match tag.
+func andTag(expr, tag string) string {
+	if strings.TrimSpace(expr) == "" {
+		return tag
+	}
+	clauses := strings.Split(expr, ",")
+	for i, c := range clauses {
+		clauses[i] = strings.TrimSpace(c) + "&&" + tag
+	}
+	return strings.Join(clauses, ",")
 }

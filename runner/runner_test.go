@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcpauthspec/mcpauthspec/features"
+	"github.com/mcpauthspec/mcpauthspec/harness"
 )
 
 func TestCatalogOfTheSpecification(t *testing.T) {
@@ -121,5 +123,48 @@ func TestBaseline(t *testing.T) {
 	}
 	if got := r.Totals().Summary(); got != "2 passed, 3 failed, 1 skipped" {
 		t.Errorf("summary %q", got)
+	}
+}
+
+func TestAndTag(t *testing.T) {
+	for _, tt := range []struct{ expr, tag, want string }{
+		{"", "@serial", "@serial"},
+		{"  ", "~@serial", "~@serial"},
+		{"@must", "@serial", "@must&&@serial"},
+		{"~@jwks", "~@serial", "~@jwks&&~@serial"},
+		{"@must && ~@jwks", "@serial", "@must && ~@jwks&&@serial"},
+		{"@auth-1.1, @auth-11.5", "~@serial", "@auth-1.1&&~@serial,@auth-11.5&&~@serial"},
+	} {
+		if got := andTag(tt.expr, tt.tag); got != tt.want {
+			t.Errorf("andTag(%q, %q) = %q, want %q", tt.expr, tt.tag, got, tt.want)
+		}
+	}
+}
+
+// TestRunBothPasses: a selection of @serial and other scenarios runs every
+// one of them, whichever pass it falls in.
+func TestRunBothPasses(t *testing.T) {
+	ctx := t.Context()
+	target, err := harness.StartEmbedded(ctx, harness.EmbeddedOptions{})
+	if target != nil {
+		t.Cleanup(func() { _ = target.Close() })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(ctx, Options{Target: target, Tags: "@auth-1.1, @auth-11.5,@auth-11.3&&@should"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rep.Results {
+		got[r.ID] = r.Status
+	}
+	want := map[string]string{"auth-1.1": Passed, "auth-11.5": Passed}
+	for row := 1; row <= 5; row++ {
+		want[fmt.Sprintf("auth-11.3/%d", row)] = Passed
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
 	}
 }
