@@ -30,7 +30,8 @@ var (
 // only, and a token in both the header and the query is a malformed request.
 func bearerToken(r *http.Request) (string, error) {
 	values := r.Header.Values("Authorization")
-	inQuery := r.URL.Query().Has("access_token")
+	// Parsed only when there is a query: most requests have none.
+	inQuery := r.URL.RawQuery != "" && r.URL.Query().Has("access_token")
 	switch {
 	case len(values) > 1:
 		return "", errMultipleCredentials

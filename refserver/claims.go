@@ -41,22 +41,28 @@ func (c *Claims) HasScope(scope string) bool {
 // middleware can choose the answer.
 type TokenVerifier func(ctx context.Context, token string) (*Claims, error)
 
-type claimsKey struct{}
-type tokenKey struct{}
+type callerKey struct{}
+
+// caller is what ContextWithClaims stores: one value, one context layer.
+type caller struct {
+	claims *Claims
+	token  string
+}
 
 // ContextWithClaims returns a context that carries the verified claims and the
 // raw token they came from. The token is kept apart from Claims so that
 // printing or marshalling the claims can never leak it.
 func ContextWithClaims(ctx context.Context, c *Claims, token string) context.Context {
-	ctx = context.WithValue(ctx, claimsKey{}, c)
-	return context.WithValue(ctx, tokenKey{}, token)
+	return context.WithValue(ctx, callerKey{}, &caller{claims: c, token: token})
 }
 
 // ClaimsFromContext returns the caller's verified claims, or nil when the
 // request was not authenticated (which, behind the middleware, never happens).
 func ClaimsFromContext(ctx context.Context) *Claims {
-	c, _ := ctx.Value(claimsKey{}).(*Claims)
-	return c
+	if c, ok := ctx.Value(callerKey{}).(*caller); ok {
+		return c.claims
+	}
+	return nil
 }
 
 // CallerContext carries the verified caller from the auth middleware, which
@@ -89,6 +95,8 @@ func (requestContext) Caller(ctx context.Context) (*Claims, string) {
 // tokenFromContext returns the caller's raw bearer token. It is unexported on
 // purpose: only the backend client needs it, to exchange it.
 func tokenFromContext(ctx context.Context) string {
-	t, _ := ctx.Value(tokenKey{}).(string)
-	return t
+	if c, ok := ctx.Value(callerKey{}).(*caller); ok {
+		return c.token
+	}
+	return ""
 }

@@ -66,7 +66,9 @@ func (s *Server) requireAuth(next http.Handler) http.Handler {
 				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
 				return
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			rb := &replayBody{}
+			rb.Reset(body)
+			r.Body = rb
 			for _, tool := range calledTools(body) {
 				scope, known := RequiredScope(tool)
 				if known && !s.scopeOK(claims, scope) {
@@ -84,6 +86,12 @@ func (s *Server) requireAuth(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// replayBody hands the MCP server the body the middleware read: one
+// allocation where io.NopCloser(bytes.NewReader(body)) makes two.
+type replayBody struct{ bytes.Reader }
+
+func (replayBody) Close() error { return nil }
 
 // calledTools returns the tool names of every tools/call in a JSON-RPC
 // message or batch. Unparseable bodies yield none: the MCP server answers
