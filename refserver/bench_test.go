@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -97,14 +98,27 @@ func newBenchEnv(tb testing.TB) *benchEnv {
 	}
 }
 
-func (e *benchEnv) server(tb testing.TB) *Server {
+func (e *benchEnv) server(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	s, err := New(e.cfg)
+	s, err := New(e.cfg, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// uncachedServer is the server without the verified-token cache: every
+// request pays the full verification, as the first request with a token
+// does. Comparisons of acceptance and refusal use it.
+func (e *benchEnv) uncachedServer(tb testing.TB) *Server {
+	return e.server(tb, WithVerifierFactory(func(cfg VerifierConfig) TokenVerifier {
+		v, err := NewVerifier(cfg)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return v.verifyFull
+	}))
 }
 
 // benchClaims are the claims of a valid token of a user of org-acme with
@@ -180,14 +194,21 @@ var benchTokens = []tokenKind{
 	}},
 }
 
-// BenchmarkTokenVerify is Verify on a valid token and on each kind of
-// invalid one. A rejection stops at the first failed check, so it never
-// costs more than an acceptance.
+// BenchmarkTokenVerify is the full verification of a valid token and of
+// each kind of invalid one (a rejection stops at the first failed check, so
+// it never costs more than an acceptance), then valid_cached: a token
+// accepted before, served by the verified-token cache.
 func BenchmarkTokenVerify(b *testing.B) {
 	e := newBenchEnv(b)
-	s := e.server(b)
+	s := e.uncachedServer(b)
 	ctx := context.Background()
-	for _, k := range benchTokens {
+	cached := e.server(b)
+	kinds := append(slices.Clone(benchTokens), tokenKind{"valid_cached", nil, benchTokens[0].make})
+	for _, k := range kinds {
+		s := s
+		if k.name == "valid_cached" {
+			s = cached
+		}
 		token := k.make(b, e.secret)
 		b.Run(k.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -295,13 +316,20 @@ func (r *middlewareRig) serve(c *middlewareCase) int {
 	return r.w.status
 }
 
-// BenchmarkMiddleware is requireAuth alone on a tools/call: a valid one,
-// and each way of refusing one.
+// BenchmarkMiddleware is requireAuth alone on a tools/call: a valid one
+// and each way of refusing one, all with full verification, then
+// valid_cached: a valid one whose token was accepted before.
 func BenchmarkMiddleware(b *testing.B) {
 	e := newBenchEnv(b)
-	s := e.server(b)
-	rig := newMiddlewareRig(b, s)
-	for _, c := range middlewareCases(b, e.secret) {
+	rig := newMiddlewareRig(b, e.uncachedServer(b))
+	cachedRig := newMiddlewareRig(b, e.server(b))
+	cases := middlewareCases(b, e.secret)
+	cases = append(cases, middlewareCase{"valid_cached", cases[0].want, cases[0].header, cases[0].body})
+	for _, c := range cases {
+		rig := rig
+		if c.name == "valid_cached" {
+			rig = cachedRig
+		}
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			cpu := cpuTime()
@@ -318,11 +346,13 @@ func BenchmarkMiddleware(b *testing.B) {
 // TestRejectionCostsNoMoreThanAcceptance: a refusal allocates no more than
 // an acceptance in the middleware, whatever the reason, so that a flood of
 // bad tokens costs the server no more than the same flood of good ones.
+// The acceptance is a full verification, what a flood of fresh good tokens
+// costs; a token accepted before costs less again (the cache).
 // Allocations stand in for time here because they are deterministic; the
 // times are in BenchmarkMiddleware.
 func TestRejectionCostsNoMoreThanAcceptance(t *testing.T) {
 	e := newBenchEnv(t)
-	s := e.server(t)
+	s := e.uncachedServer(t)
 	rig := newMiddlewareRig(t, s)
 	cases := middlewareCases(t, e.secret)
 	allocs := func(c *middlewareCase) float64 {
@@ -355,6 +385,10 @@ func TestRejectionCostsNoMoreThanAcceptance(t *testing.T) {
 			t.Errorf("Verify, %s: %.0f allocations, more than the %.0f of a valid token", k.name, got, validVerify)
 		}
 	}
+	s = e.server(t)
+	if got := verifyAllocs(benchTokens[0]); got > validVerify {
+		t.Errorf("Verify from the cache: %.0f allocations, more than the %.0f of a full verification", got, validVerify)
+	}
 }
 
 // Verify's goal (README "Performance") is at most 20 allocations per valid
@@ -366,7 +400,7 @@ const verifyMaxAllocs = 6
 
 func TestVerifyAllocations(t *testing.T) {
 	e := newBenchEnv(t)
-	s := e.server(t)
+	s := e.uncachedServer(t)
 	token := benchTokens[0].make(t, e.secret)
 	ctx := context.Background()
 	got := testing.AllocsPerRun(100, func() {

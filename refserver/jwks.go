@@ -188,7 +188,7 @@ func (v *JWKSVerifier) Verify(ctx context.Context, token string) (*Claims, error
 			return nil, &keyError{err}
 		}
 		return k, nil
-	})
+	}, nil)
 }
 
 // Encoded signature lengths: ES256 is R||S, 64 bytes (RFC 7518 §3.4), 86

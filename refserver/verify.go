@@ -48,6 +48,7 @@ type Verifier struct {
 	key   *hmacKey
 	rules *rules
 	keyf  keyFunc
+	cache verifiedCache // tokens accepted before (verifycache.go)
 }
 
 // NewVerifier returns a Verifier for cfg. Its errors never contain the secret.
@@ -232,8 +233,24 @@ var hs256SigLen = base64.RawURLEncoding.EncodedLen(32)
 // with 401 invalid_token (RFC 6750 §3.1), and never contains the token.
 // The context is unused: verification does no I/O; in particular jku, x5u,
 // jwk, x5c and kid are never fetched or used.
+//
+// A token accepted before is served from a cache keyed by the SHA-256 of its
+// exact bytes, with exp, nbf and iat checked again (verifycache.go).
 func (v *Verifier) Verify(_ context.Context, token string) (*Claims, error) {
-	return v.rules.verify(token, hs256Signature, v.keyf)
+	if len(token) > MaxTokenBytes { // before hashing it
+		return nil, errTooLong
+	}
+	key := tokenKey(token)
+	if c, err, ok := v.cache.get(key, v.rules); ok {
+		return c, err
+	}
+	return v.rules.verify(token, hs256Signature, v.keyf, func(p *parsedClaims, c *Claims) { v.cache.put(key, p, c) })
+}
+
+// verifyFull is Verify without the cache: every check, every time. Tests
+// and benchmarks use it to measure and compare the full verification.
+func (v *Verifier) verifyFull(_ context.Context, token string) (*Claims, error) {
+	return v.rules.verify(token, hs256Signature, v.keyf, nil)
 }
 
 // hs256Signature refuses, before the payload is read, a signature segment
@@ -249,8 +266,9 @@ func hs256Signature(_ *joseHeader, sig string) error {
 
 // verify runs the checks listed at Verifier.Verify. sigShape (optional)
 // checks the signature segment's form once the header is known; key finds
-// the key for golang-jwt.
-func (r *rules) verify(token string, sigShape func(h *joseHeader, sig string) error, key keyFunc) (*Claims, error) {
+// the key for golang-jwt; accepted (optional) sees what an accepted token
+// gave, before the scratch memory is reused.
+func (r *rules) verify(token string, sigShape func(h *joseHeader, sig string) error, key keyFunc, accepted func(*parsedClaims, *Claims)) (*Claims, error) {
 	// CVE-2025-30204: bound the work before splitting anything.
 	if len(token) > MaxTokenBytes {
 		return nil, errTooLong
@@ -326,7 +344,7 @@ func (r *rules) verify(token string, sigShape func(h *joseHeader, sig string) er
 	if p.orgID == "" {
 		return nil, errOrgMissing
 	}
-	return &Claims{
+	c := &Claims{
 		Subject:   p.sub,
 		OrgID:     p.orgID,
 		Scopes:    strings.Fields(p.scope),
@@ -335,7 +353,11 @@ func (r *rules) verify(token string, sigShape func(h *joseHeader, sig string) er
 		Issuer:    p.iss,
 		Audience:  p.aud,
 		ExpiresAt: p.exp.Time,
-	}, nil
+	}
+	if accepted != nil {
+		accepted(p, c)
+	}
+	return c, nil
 }
 
 // checkSignature verifies the JWS signature sig over signingInput (RFC 7515

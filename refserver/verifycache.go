@@ -1,0 +1,94 @@
+package refserver
+
+import (
+	"crypto/sha256"
+	"slices"
+	"sync"
+)
+
+// maxVerifiedTokens bounds the verified-token cache; past it the cache is
+// emptied rather than grown, which costs only full verifications.
+const maxVerifiedTokens = 10_000
+
+// verifiedCache remembers the tokens an HS256 Verifier accepted, so that a
+// client sending the same token on every request of its session (as MCP
+// clients do) pays for its signature and its JSON once. It is keyed by the
+// SHA-256 of the token's exact bytes, like the exchange cache: a token that
+// differs in one byte, or has another spelling of the same claims, is
+// verified in full. It never holds a token, only its hash.
+//
+// A hit skips only what cannot have changed for identical bytes under an
+// immutable secret: the structure, the signature, the claim types and
+// values. What depends on the time (exp, nbf, iat) is checked again on
+// every hit by the same golang-jwt validator, with the same leeway and
+// clock, and an entry that fails is dropped. The JWKS verifier has no such
+// cache: its keys change, and a key withdrawn from the set must stop
+// verifying at once.
+type verifiedCache struct {
+	mu      sync.RWMutex
+	entries map[[sha256.Size]byte]*verifiedToken
+}
+
+// verifiedToken is immutable once cached: claims is copied on every hit,
+// and parsed (the validator's view) is never handed out.
+type verifiedToken struct {
+	claims *Claims
+	parsed parsedClaims
+}
+
+// tokenKey is the SHA-256 of token, hashed from a pooled copy: converting a
+// token to []byte for sha256.Sum256 would allocate its length each time.
+func tokenKey(token string) [sha256.Size]byte {
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	sc.buf = append(sc.buf[:0], token...)
+	return sha256.Sum256(sc.buf)
+}
+
+// get returns the claims of the cached token key, checked again against the
+// time, or ok false when the token is not cached.
+func (vc *verifiedCache) get(key [sha256.Size]byte, r *rules) (c *Claims, err error, ok bool) {
+	vc.mu.RLock()
+	e := vc.entries[key]
+	vc.mu.RUnlock()
+	if e == nil {
+		return nil, nil, false
+	}
+	if err := r.validator.Validate(&e.parsed); err != nil {
+		vc.mu.Lock()
+		if vc.entries[key] == e {
+			delete(vc.entries, key)
+		}
+		vc.mu.Unlock()
+		return nil, r.claimsError(err, &e.parsed), true
+	}
+	return e.claims.clone(), nil, true
+}
+
+// put caches the token key that was just accepted, with copies of what the
+// caller gets, which the caller may change.
+func (vc *verifiedCache) put(key [sha256.Size]byte, p *parsedClaims, c *Claims) {
+	e := &verifiedToken{claims: c.clone(), parsed: *p}
+	e.parsed.raw = nil // the scratch buffer, reused by the next Verify
+	e.parsed.aud = slices.Clone(p.aud)
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if vc.entries == nil || len(vc.entries) >= maxVerifiedTokens {
+		vc.entries = make(map[[sha256.Size]byte]*verifiedToken)
+	}
+	vc.entries[key] = e
+}
+
+func (vc *verifiedCache) len() int {
+	vc.mu.RLock()
+	defer vc.mu.RUnlock()
+	return len(vc.entries)
+}
+
+// clone copies c deeply enough that changing the copy never changes c.
+func (c *Claims) clone() *Claims {
+	d := *c
+	d.Scopes = slices.Clone(c.Scopes)
+	d.Audience = slices.Clone(c.Audience)
+	return &d
+}
