@@ -182,3 +182,19 @@ Feature: 2. Token integrity
       | name                          |
       | huge token                    |
       | oversized valid-looking token |
+
+  # Requirement: RFC 7515 §5.2: a JWS is valid only if its signature validates, for every token received; an acceptance is remembered, if at all, only for the exact token that earned it (a cache of verified tokens keyed by the claims, the payload or the user would accept these).
+  @must @auth-2.12 @rfc7515 @rfc8725 @mcp-2025-06-18
+  Scenario Outline: A token accepted once is refused when re-sent with its signature <change>
+    Given a valid token for "alice"
+    When the client calls "whoami"
+    Then the tool succeeds
+    When the token's signature is <change>
+    And the client calls "whoami"
+    Then the response status is 401
+
+    Examples:
+      | change                  |
+      | forged                  |
+      | removed                 |
+      | removed with alg "none" |

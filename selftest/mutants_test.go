@@ -141,6 +141,12 @@ var mutants = []mutant{
 		options: withOptions(gated(flawed(func(v *jwtVerifier) { v.unverified = true }), refserver.ErrSignature)),
 	},
 	{
+		name:    "verify-cache-by-claims",
+		flaw:    "accepted tokens are cached by their payload: the same claims with another signature, or none, are served from the cache",
+		killers: []string{"auth-2.12/1", "auth-2.12/2", "auth-2.12/3"},
+		options: withOptions(cachedByClaims()),
+	},
+	{
 		name:    "dev-key-fallback",
 		flaw:    `a token that fails with the secret is tried again with the development key "secret"`,
 		killers: []string{"auth-2.4/6", "auth-2.5/4"},

@@ -2,7 +2,9 @@ package steps
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -210,5 +212,38 @@ func tokenOnlyInCookie(ctx context.Context) error {
 			r.AddCookie(&http.Cookie{Name: name, Value: tok})
 		}
 	}
+	return nil
+}
+
+// tokenSignatureChanged keeps the claims of the scenario's token, byte for
+// byte, and changes only how it is signed: a server that remembers an
+// acceptance by anything less than the whole token (the claims, the
+// payload, the user) would accept the result.
+func tokenSignatureChanged(ctx context.Context, change string) error {
+	s := get(ctx)
+	parts := strings.Split(s.token, ".")
+	if len(parts) != 3 || len(parts[2]) < 2 {
+		return errors.New("the scenario needs a signed token first (a valid token for ...)")
+	}
+	switch change {
+	case "forged":
+		// The first character carries the high bits of the first byte, so
+		// the 32 bytes differ; the length, and so the form, stays the same.
+		sig := []byte(parts[2])
+		if sig[0] == 'A' {
+			sig[0] = 'B'
+		} else {
+			sig[0] = 'A'
+		}
+		parts[2] = string(sig)
+	case "removed":
+		parts[2] = ""
+	case `removed with alg "none"`:
+		parts[0] = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
+		parts[2] = ""
+	default:
+		return fmt.Errorf("unknown signature change %q (forged, removed, removed with alg \"none\")", change)
+	}
+	s.useToken(strings.Join(parts, "."))
 	return nil
 }

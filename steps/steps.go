@@ -159,6 +159,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	step(sc, `^the hostile token "([^"]*)"$`, hostileToken)
 	step(sc, `^the acceptable token "([^"]*)"$`, acceptableToken)
 	step(sc, `^the hostile token "([^"]*)" for "([^"]*)"$`, hostileTokenFor)
+	step(sc, `^the token's signature is (forged|removed|removed with alg "none")$`, tokenSignatureChanged)
 	step(sc, `^the Authorization header "((?:[^"\\]|\\.)*)"$`, authorizationHeader)
 	step(sc, `^the Authorization headers "((?:[^"\\]|\\.)*)" and "((?:[^"\\]|\\.)*)"$`, authorizationHeaders)
 	step(sc, `^the token is only in the query string$`, tokenOnlyInQuery)
