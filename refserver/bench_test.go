@@ -351,6 +351,9 @@ func BenchmarkMiddleware(b *testing.B) {
 // Allocations stand in for time here because they are deterministic; the
 // times are in BenchmarkMiddleware.
 func TestRejectionCostsNoMoreThanAcceptance(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
 	e := newBenchEnv(t)
 	s := e.uncachedServer(t)
 	rig := newMiddlewareRig(t, s)
@@ -399,6 +402,9 @@ func TestRejectionCostsNoMoreThanAcceptance(t *testing.T) {
 const verifyMaxAllocs = 6
 
 func TestVerifyAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
 	e := newBenchEnv(t)
 	s := e.uncachedServer(t)
 	token := benchTokens[0].make(t, e.secret)
