@@ -27,7 +27,9 @@ const (
 //	MCPAUTHSPEC_COMPARE=1 go test -run '^TestCompare$' -count=1 -v ./refserver/
 //
 // the reference server with and without its auth layer (in process, the
-// same load, whoami and list_tickets: the auth overhead), then the
+// same load, whoami and list_tickets: the auth overhead), a control (the
+// server without its auth layer against a second copy of itself: what the
+// machine's noise alone reads as overhead), then the
 // reference server and the go-sdk example (both built and started as
 // --target-cmd targets, whoami: the throughput ratio). The auth overhead is
 // judged by the CPU this process spends per call, load generator included
@@ -37,8 +39,9 @@ const (
 // on a shared machine mean little. It fails if any call failed; the goals
 // are reported, not enforced, for the same reason. It is opt-in: it takes
 // about a minute and loads every core. MCPAUTHSPEC_COMPARE_DURATION (default
-// 1s) is the length of one run, MCPAUTHSPEC_COMPARE_ROUNDS (default 5) the
-// runs of each side; MCPAUTHSPEC_COMPARE_JSON names a file for the JSON.
+// 1s) is the length of one run, MCPAUTHSPEC_COMPARE_ROUNDS (default 6, even
+// so that each side goes first as often) the runs of each side;
+// MCPAUTHSPEC_COMPARE_JSON names a file for the JSON.
 func TestCompare(t *testing.T) {
 	if os.Getenv("MCPAUTHSPEC_COMPARE") != "1" {
 		t.Skip("MCPAUTHSPEC_COMPARE=1 runs the load comparison (README \"Performance\")")
@@ -51,7 +54,7 @@ func TestCompare(t *testing.T) {
 		}
 		duration = d
 	}
-	rounds := 5
+	rounds := 6
 	if v := os.Getenv("MCPAUTHSPEC_COMPARE_ROUNDS"); v != "" {
 		if _, err := fmt.Sscan(v, &rounds); err != nil {
 			t.Fatalf("MCPAUTHSPEC_COMPARE_ROUNDS: %v", err)
@@ -82,7 +85,7 @@ func TestCompare(t *testing.T) {
 	// The auth layer's cost: the same embedded stack twice, one with the
 	// auth middleware replaced by NoAuthHandler (test binaries only).
 	auth := start(t, func() (*harness.Target, error) { return harness.StartEmbedded(ctx, harness.EmbeddedOptions{}) })
-	noauth := start(t, func() (*harness.Target, error) {
+	startNoAuth := func() (*harness.Target, error) {
 		return harness.StartEmbedded(ctx, harness.EmbeddedOptions{
 			Wrap: func(next http.Handler, _ *slog.Logger) http.Handler {
 				// The claims the middleware would give bench's users:
@@ -93,11 +96,13 @@ func TestCompare(t *testing.T) {
 				})
 			},
 		})
-	})
+	}
+	noauth := start(t, startNoAuth)
 	overhead := map[string]*bench.Comparison{}
 	for _, tool := range []string{"whoami", "list_tickets"} {
 		overhead[tool] = compare("auth overhead, in process, "+tool, bench.Side{Name: "auth", Target: auth}, bench.Side{Name: "noauth", Target: noauth}, tool)
 	}
+	control := compare("control: noauth vs a copy, whoami", bench.Side{Name: "noauth", Target: noauth}, bench.Side{Name: "copy", Target: start(t, startNoAuth)}, "whoami")
 
 	// The go-sdk example against the reference server, both as commands.
 	dir := t.TempDir()
@@ -123,6 +128,8 @@ func TestCompare(t *testing.T) {
 		fmt.Printf("  auth overhead on %s: %+.1f%% by throughput, %+.1f%% by CPU per call (goal ≤ %.0f%%): %s\n",
 			tool, 100*c.Overhead(), 100*c.CPUOverhead(), 100*goalAuthOverhead, verdict(c.CPUOverhead() <= goalAuthOverhead))
 	}
+	fmt.Printf("  control, the same server twice: %+.1f%% by throughput, %+.1f%% by CPU per call: what noise alone reads as overhead\n",
+		100*control.Overhead(), 100*control.CPUOverhead())
 	fmt.Printf("  refserver / go-sdk example: %.2f× (goal ≥ %.1f×): %s\n", gosdk.Ratio, goalGoSDKRatio, verdict(gosdk.Ratio >= goalGoSDKRatio))
 	if path := os.Getenv("MCPAUTHSPEC_COMPARE_JSON"); path != "" {
 		f, err := os.Create(path)
