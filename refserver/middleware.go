@@ -129,88 +129,80 @@ func calledToolsFast(body []byte) (tools []string, ok bool) {
 		return nil, false
 	}
 	s.i++
-	var (
-		names            nameSet
-		method           []byte
-		params           []byte // the raw params object
-		hasMethod, hasPm bool
-	)
+	top := [...]member{{name: "method"}, {name: "params", object: true}}
+	if !readMembers(&s, 1, top[:]) || !s.end() {
+		return nil, false
+	}
+	method, params := &top[0], &top[1]
+	if !method.found || string(method.value) != "tools/call" {
+		return nil, true // not a tools/call: nothing to check
+	}
+	if !params.found {
+		return nil, false
+	}
+	p := scanner{b: params.value, i: 1} // after its '{'
+	name := [...]member{{name: "name"}}
+	if !readMembers(&p, 2, name[:]) || !name[0].found {
+		return nil, false
+	}
+	return []string{string(name[0].value)}, true
+}
+
+// member is an object member calledToolsFast looks for: a string, or an
+// object kept raw.
+type member struct {
+	name   string
+	object bool
+	value  []byte
+	found  bool
+}
+
+// readMembers reads the rest of the object whose '{' s has read, at depth,
+// and fills in ms. It fails, leaving the body to encoding/json, on
+// malformed JSON, a duplicate name, a name that equals one of ms only under
+// case folding (encoding/json would take it for the field), or a value of
+// another type than expected.
+func readMembers(s *scanner, depth int, ms []member) bool {
+	var names nameSet
 	for first := true; ; first = false {
 		name, done, ok := s.nextName(first)
 		if !ok || names.add(name) {
-			return nil, false
+			return false
 		}
 		if done {
-			break
+			return true
+		}
+		var m *member
+		for i := range ms {
+			if bytes.EqualFold(name, []byte(ms[i].name)) {
+				if string(name) != ms[i].name {
+					return false
+				}
+				m = &ms[i]
+			}
 		}
 		switch {
-		case string(name) == "method":
-			var isStr bool
-			method, isStr, ok = s.maybeString()
-			if !ok || !isStr {
-				return nil, false
+		case m == nil:
+			ok = s.skipValue(depth)
+		case m.object:
+			if s.peek() != '{' {
+				return false
 			}
-			hasMethod = true
-		case string(name) == "params":
-			start := s.peek()
 			from := s.i
-			if start != '{' || !s.skipValue(1) {
-				return nil, false
-			}
-			params, hasPm = body[from:s.i], true
-		case bytes.EqualFold(name, []byte("method")) || bytes.EqualFold(name, []byte("params")):
-			return nil, false // encoding/json would take it for the field
+			ok = s.skipValue(depth)
+			m.value = s.b[from:s.i]
 		default:
-			if !s.skipValue(1) {
-				return nil, false
-			}
-		}
-	}
-	if !s.end() {
-		return nil, false
-	}
-	if !hasMethod || string(method) != "tools/call" {
-		return nil, true // not a tools/call: nothing to check
-	}
-	if !hasPm {
-		return nil, false
-	}
-	// The name inside params, held to the same rules.
-	p := scanner{b: params}
-	p.i++ // '{', checked above
-	var (
-		pnames  nameSet
-		tool    []byte
-		hasTool bool
-	)
-	for first := true; ; first = false {
-		name, done, ok := p.nextName(first)
-		if !ok || pnames.add(name) {
-			return nil, false
-		}
-		if done {
-			break
-		}
-		switch {
-		case string(name) == "name":
 			var isStr bool
-			tool, isStr, ok = p.maybeString()
-			if !ok || !isStr {
-				return nil, false
-			}
-			hasTool = true
-		case bytes.EqualFold(name, []byte("name")):
-			return nil, false
-		default:
-			if !p.skipValue(2) {
-				return nil, false
-			}
+			m.value, isStr, ok = s.maybeString()
+			ok = ok && isStr
+		}
+		if !ok {
+			return false
+		}
+		if m != nil {
+			m.found = true
 		}
 	}
-	if !hasTool {
-		return nil, false
-	}
-	return []string{string(tool)}, true
 }
 
 // calledToolsJSON is calledTools by encoding/json, for any body.
