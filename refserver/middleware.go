@@ -130,7 +130,7 @@ func calledToolsFast(body []byte) (tools []string, ok bool) {
 	}
 	s.i++
 	top := [...]member{{name: "method"}, {name: "params", object: true}}
-	if !readMembers(&s, 1, top[:]) || !s.end() {
+	if !s.members(1, top[:]) || !s.end() {
 		return nil, false
 	}
 	method, params := &top[0], &top[1]
@@ -142,67 +142,10 @@ func calledToolsFast(body []byte) (tools []string, ok bool) {
 	}
 	p := scanner{b: params.value, i: 1} // after its '{'
 	name := [...]member{{name: "name"}}
-	if !readMembers(&p, 2, name[:]) || !name[0].found {
+	if !p.members(2, name[:]) || !name[0].found {
 		return nil, false
 	}
 	return []string{string(name[0].value)}, true
-}
-
-// member is an object member calledToolsFast looks for: a string, or an
-// object kept raw.
-type member struct {
-	name   string
-	object bool
-	value  []byte
-	found  bool
-}
-
-// readMembers reads the rest of the object whose '{' s has read, at depth,
-// and fills in ms. It fails, leaving the body to encoding/json, on
-// malformed JSON, a duplicate name, a name that equals one of ms only under
-// case folding (encoding/json would take it for the field), or a value of
-// another type than expected.
-func readMembers(s *scanner, depth int, ms []member) bool {
-	var names nameSet
-	for first := true; ; first = false {
-		name, done, ok := s.nextName(first)
-		if !ok || names.add(name) {
-			return false
-		}
-		if done {
-			return true
-		}
-		var m *member
-		for i := range ms {
-			if bytes.EqualFold(name, []byte(ms[i].name)) {
-				if string(name) != ms[i].name {
-					return false
-				}
-				m = &ms[i]
-			}
-		}
-		switch {
-		case m == nil:
-			ok = s.skipValue(depth)
-		case m.object:
-			if s.peek() != '{' {
-				return false
-			}
-			from := s.i
-			ok = s.skipValue(depth)
-			m.value = s.b[from:s.i]
-		default:
-			var isStr bool
-			m.value, isStr, ok = s.maybeString()
-			ok = ok && isStr
-		}
-		if !ok {
-			return false
-		}
-		if m != nil {
-			m.found = true
-		}
-	}
 }
 
 // calledToolsJSON is calledTools by encoding/json, for any body.

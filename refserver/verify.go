@@ -945,19 +945,7 @@ func (s *scanner) skipValue(depth int) bool {
 		return ok
 	case '{':
 		s.i++
-		var names nameSet
-		for first := true; ; first = false {
-			name, done, ok := s.nextName(first)
-			if !ok || names.add(name) {
-				return false
-			}
-			if done {
-				return true
-			}
-			if !s.skipValue(depth + 1) {
-				return false
-			}
-		}
+		return s.members(depth+1, nil)
 	case '[':
 		s.i++
 		for first := true; ; first = false {
@@ -981,6 +969,62 @@ func (s *scanner) skipValue(depth int) bool {
 	}
 	_, ok := s.number()
 	return ok
+}
+
+// member is an object member scanner.members looks for (for
+// calledToolsFast): a string, or an object kept raw.
+type member struct {
+	name   string
+	object bool
+	value  []byte
+	found  bool
+}
+
+// members reads the rest of the object whose '{' s has read, its values at
+// depth, and fills in ms. It fails on malformed JSON, a duplicate name, a
+// name that equals one of ms only under case folding (encoding/json would
+// take it for the field), or a value of another type than expected.
+func (s *scanner) members(depth int, ms []member) bool {
+	var names nameSet
+	for first := true; ; first = false {
+		name, done, ok := s.nextName(first)
+		if !ok || names.add(name) {
+			return false
+		}
+		if done {
+			return true
+		}
+		var m *member
+		for i := range ms {
+			if bytes.EqualFold(name, []byte(ms[i].name)) {
+				if string(name) != ms[i].name {
+					return false
+				}
+				m = &ms[i]
+			}
+		}
+		switch {
+		case m == nil:
+			ok = s.skipValue(depth)
+		case m.object:
+			if s.peek() != '{' {
+				return false
+			}
+			from := s.i
+			ok = s.skipValue(depth)
+			m.value = s.b[from:s.i]
+		default:
+			var isStr bool
+			m.value, isStr, ok = s.maybeString()
+			ok = ok && isStr
+		}
+		if !ok {
+			return false
+		}
+		if m != nil {
+			m.found = true
+		}
+	}
 }
 
 func (s *scanner) literal(lit string) bool {
