@@ -42,7 +42,9 @@ func tokenKey(token string) [sha256.Size]byte {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	sc.buf = append(sc.buf[:0], token...)
-	return sha256.Sum256(sc.buf)
+	key := sha256.Sum256(sc.buf)
+	clear(sc.buf) // no whole token waits in the pool
+	return key
 }
 
 // get returns the claims of the cached token key, checked again against the
