@@ -519,6 +519,9 @@ func noAuthHandler(s *Server, claims *Claims) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		// The access log names the caller, as it does behind requireAuth.
+		info := requestInfoFrom(r.Context())
+		info.user, info.org = claims.Subject, claims.OrgID
 		streamable.ServeHTTP(w, r.WithContext(s.caller.Attach(r, claims, token)))
 	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
