@@ -16,7 +16,8 @@ import (
 // each official SDK's auth the way its documentation shows, not hardened to
 // this suite (examples/gosdk-stock on the go-sdk's auth.RequireBearerToken,
 // examples/ts-stock on the TypeScript SDK's requireBearerAuth), run under
-// the whole specification like --target-cmd targets. Each is held to
+// the whole specification like --target-cmd targets, in HS256 and in JWKS
+// mode. Each is held to
 // examples/<server>/baseline.yaml (runAgainstBaseline): a new failure or a
 // stale entry fails the test, so a scenario that starts failing a stock
 // server, rightly or falsely, is looked at before it lands.
@@ -29,26 +30,30 @@ func TestStockServers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips running the suite against the stock SDK servers")
 	}
-	t.Run("gosdk-stock", func(t *testing.T) {
-		t.Parallel()
-		bin := buildExample(t, "gosdk-stock")
-		runAgainstBaseline(t, "'"+bin+"'", stockBaseline(t, "gosdk-stock"), harness.CommandOptions{})
-	})
-	for _, mode := range []struct {
-		name string
-		opts harness.CommandOptions
+	goBin := buildExample(t, "gosdk-stock")
+	for _, s := range []struct {
+		name, server string
+		jwks         bool
 	}{
-		{"ts-stock", harness.CommandOptions{}},
-		{"ts-stock-jwks", harness.CommandOptions{JWKS: true}},
+		{"gosdk-stock", "gosdk-stock", false},
+		{"gosdk-stock-jwks", "gosdk-stock", true},
+		{"ts-stock", "ts-stock", false},
+		{"ts-stock-jwks", "ts-stock", true},
 	} {
-		t.Run(mode.name, func(t *testing.T) {
+		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
-			node := requireNode(t)
-			server, err := filepath.Abs(filepath.Join("examples", "ts-stock", "server.js"))
-			if err != nil {
-				t.Fatal(err)
+			var command string
+			if s.server == "ts-stock" {
+				node := requireNode(t)
+				server, err := filepath.Abs(filepath.Join("examples", "ts-stock", "server.js"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				command = "'" + node + "' '" + server + "'"
+			} else {
+				command = "'" + goBin + "'"
 			}
-			runAgainstBaseline(t, "'"+node+"' '"+server+"'", stockBaseline(t, "ts-stock"), mode.opts)
+			runAgainstBaseline(t, command, stockBaseline(t, s.server), harness.CommandOptions{JWKS: s.jwks})
 		})
 	}
 }

@@ -12,11 +12,13 @@
 //
 // Configuration (target contract §2): MCP_LISTEN_ADDR, JWT_SECRET_KEY,
 // JWT_ISSUER, JWT_AUDIENCE, BACKEND_API_URL, BACKEND_TOKEN_URL,
-// MCP_CLIENT_ID, MCP_CLIENT_SECRET; optional MCP_RESOURCE_URL and
-// BACKEND_TIMEOUT. JWT_JWKS_URL is not supported (HS256 only).
+// MCP_CLIENT_ID, MCP_CLIENT_SECRET; optional MCP_RESOURCE_URL,
+// BACKEND_TIMEOUT, and JWT_JWKS_URL (then tokens are verified against that
+// JWK Set with github.com/MicahParks/keyfunc, as its README shows).
 package main
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net/http"
@@ -32,6 +34,7 @@ import (
 type config struct {
 	listenAddr   string
 	secret       []byte
+	jwksURL      string
 	issuer       string
 	audience     string
 	resourceURL  string
@@ -46,6 +49,7 @@ func loadConfig() (config, error) {
 	c := config{
 		listenAddr:   os.Getenv("MCP_LISTEN_ADDR"),
 		secret:       []byte(os.Getenv("JWT_SECRET_KEY")),
+		jwksURL:      os.Getenv("JWT_JWKS_URL"),
 		issuer:       os.Getenv("JWT_ISSUER"),
 		audience:     os.Getenv("JWT_AUDIENCE"),
 		resourceURL:  os.Getenv("MCP_RESOURCE_URL"),
@@ -55,17 +59,18 @@ func loadConfig() (config, error) {
 		clientSecret: os.Getenv("MCP_CLIENT_SECRET"),
 		timeout:      10 * time.Second,
 	}
-	for name, v := range map[string]string{
-		"MCP_LISTEN_ADDR": c.listenAddr, "JWT_SECRET_KEY": string(c.secret), "JWT_ISSUER": c.issuer,
+	required := map[string]string{
+		"MCP_LISTEN_ADDR": c.listenAddr, "JWT_ISSUER": c.issuer,
 		"JWT_AUDIENCE": c.audience, "BACKEND_API_URL": c.backendURL, "BACKEND_TOKEN_URL": c.tokenURL,
 		"MCP_CLIENT_ID": c.clientID, "MCP_CLIENT_SECRET": c.clientSecret,
-	} {
+	}
+	if c.jwksURL == "" {
+		required["JWT_SECRET_KEY"] = string(c.secret)
+	}
+	for name, v := range required {
 		if v == "" {
 			return c, fmt.Errorf("%s is required", name)
 		}
-	}
-	if os.Getenv("JWT_JWKS_URL") != "" {
-		return c, fmt.Errorf("JWT_JWKS_URL: not supported (HS256 only)")
 	}
 	if s := os.Getenv("BACKEND_TIMEOUT"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -87,6 +92,12 @@ func main() {
 		os.Exit(2)
 	}
 
+	verifier, err := newVerifier(context.Background(), cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gosdk-stock:", err)
+		os.Exit(2)
+	}
+
 	server := mcp.NewServer(&mcp.Implementation{Name: "gosdk-stock", Version: "0.1.0"}, nil)
 	addTools(server, newBackend(cfg))
 	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
@@ -94,7 +105,7 @@ func main() {
 	// The metadata URL the challenge points to (RFC 9728 §3.1: the
 	// well-known segment goes between host and path).
 	metadataURL := strings.Replace(cfg.resourceURL, "/mcp", "/.well-known/oauth-protected-resource/mcp", 1)
-	authMiddleware := auth.RequireBearerToken(newVerifier(cfg), &auth.RequireBearerTokenOptions{
+	authMiddleware := auth.RequireBearerToken(verifier, &auth.RequireBearerTokenOptions{
 		ResourceMetadataURL: metadataURL,
 	})
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 )
@@ -24,15 +25,26 @@ type Claims struct {
 // SDK's examples/server/auth-middleware writes it (jwt.ParseWithClaims, an
 // HMAC-only key function, auth.ErrInvalidToken on failure), plus the
 // contract's issuer and audience. The middleware checks the expiration
-// (docs/protocol.md: "so the TokenVerifier doesn't have to").
-func newVerifier(cfg config) auth.TokenVerifier {
+// (docs/protocol.md: "so the TokenVerifier doesn't have to"). With
+// JWT_JWKS_URL the key function is keyfunc's, as its README shows
+// (keyfunc.NewDefaultCtx, then k.Keyfunc).
+func newVerifier(ctx context.Context, cfg config) (auth.TokenVerifier, error) {
+	keyFunc := func(token *jwt.Token) (any, error) {
+		if _, ok := token.Method.(*jwt.SigningMethodHMAC); !ok {
+			return nil, fmt.Errorf("unexpected signing method: %v", token.Header["alg"])
+		}
+		return cfg.secret, nil
+	}
+	if cfg.jwksURL != "" {
+		k, err := keyfunc.NewDefaultCtx(ctx, []string{cfg.jwksURL})
+		if err != nil {
+			return nil, fmt.Errorf("JWT_JWKS_URL: %v", err)
+		}
+		keyFunc = k.Keyfunc
+	}
 	return func(ctx context.Context, tokenString string, _ *http.Request) (*auth.TokenInfo, error) {
-		token, err := jwt.ParseWithClaims(tokenString, &Claims{}, func(token *jwt.Token) (any, error) {
-			if _, ok := token.Method.(*jwt.SigningMethodHMAC); !ok {
-				return nil, fmt.Errorf("unexpected signing method: %v", token.Header["alg"])
-			}
-			return cfg.secret, nil
-		}, jwt.WithIssuer(cfg.issuer), jwt.WithAudience(cfg.audience))
+		token, err := jwt.ParseWithClaims(tokenString, &Claims{}, keyFunc,
+			jwt.WithIssuer(cfg.issuer), jwt.WithAudience(cfg.audience))
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", auth.ErrInvalidToken, err)
 		}
@@ -57,5 +69,5 @@ func newVerifier(cfg config) auth.TokenVerifier {
 				"token":  tokenString, // for the RFC 8693 exchange
 			},
 		}, nil
-	}
+	}, nil
 }
