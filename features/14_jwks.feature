@@ -205,7 +205,7 @@ Feature: 14. Asymmetric keys through JWKS
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: RFC 7517 §5: the JWK Set is the issuer's set of keys; once the target has fetched a set without a key (here after a rotation), a token signed with that key MUST be rejected with 401. Skipped with the reason when the target never picks up the new set.
+  # Requirement: Target contract §2: with JWT_JWKS_URL, "verify RS256/ES256 tokens against this JWKS"; RFC 7517 §5: "A JWK Set is a JSON object that represents a set of JWKs". Once the target has fetched a set without a key (here after a rotation), a token signed with that key verifies against no key of the JWKS and is refused with 401 (RFC 7519 §7.2: "If any of the listed steps fail, then the JWT MUST be rejected"). Skipped with the reason when the target never picks up the new set.
   # Why must: the scenario first waits until the target accepts a token of the new key (it holds the new set, without the old key), and skips if it never does; a token of a key no longer in the set then verifies against nothing, so only a target that keeps old keys after fetching a set without them fails.
   @must @auth-14.14 @jwks @serial @rfc7517 @rfc8725
   Scenario: A key rotated out of the set is refused once the target has the new set
@@ -227,8 +227,8 @@ Feature: 14. Asymmetric keys through JWKS
     And the result field "user_id" is "user-alice"
     And the target's logs contain no error-level line
 
-  # Requirement: RFC 7519 §7.2: "If any of the listed steps fail, then the JWT MUST be rejected"; a token whose key the target cannot obtain while the JWKS endpoint is down cannot be verified and is refused with 401 (MCP 2025-06-18 authorization, Token Handling).
-  # Why must: the key is in no set the target ever fetched and the endpoint answers nothing, so the signature cannot be validated and the token must be rejected; how long the failed fetch takes is the target's choice (auth-14.19, hardening).
+  # Requirement: RFC 7519 §7.2: "If any of the listed steps fail, then the JWT MUST be rejected -- that is, treated by the application as an invalid input"; a token whose key the target cannot obtain while the JWKS endpoint is down cannot be verified and is refused with 401 (MCP 2025-06-18 authorization, Token Handling).
+  # Why must: the key is in no set the target ever fetched and the endpoint answers nothing, so the signature cannot be validated and the token must be rejected as invalid input, which MCP 2025-06-18 answers with 401 ("Invalid or expired tokens MUST receive a HTTP 401 response"); how long the failed fetch takes is the target's choice (auth-14.19, hardening).
   @must @auth-14.16 @jwks @serial @rfc7519 @mcp-2025-06-18
   Scenario: While the JWKS endpoint is down, a token signed with a key the target never fetched is refused
     Given the issuer publishes a new "RS256" key
