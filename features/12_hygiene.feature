@@ -12,11 +12,9 @@ Feature: 12. Hygiene
   > protected resources with requests that appear legitimate to resource
   > servers." "Clients and servers MUST implement secure token storage and
   > follow OAuth best practices".
-  > MCP 2025-11-25 Security Best Practices, hardening checklist: "Redact
-  > secrets in logs and error messages (for example: Authorization headers,
-  > cookies, session tokens, and API keys)."
 
   # Requirement: Target contract §2: "a bearer token or the secret appearing in [the logs] is a failure" (MCP 2025-06-18 Token Theft), after valid calls and refusals alike.
+  # Why must: the contract names any token or the secret in the logs a failure, and nothing a target must log needs either (a fingerprint or a subject identifies a caller); whatever the target answers to these requests, only a log holding a token the suite sent, its signature, or the secret fails.
   @must @auth-12.1 @needs-logs @core-app @mcp-2025-06-18 @mcp-2025-11-25
   Scenario: After valid and hostile requests the logs hold no token and no secret
     Given a valid token for "alice"
@@ -33,7 +31,8 @@ Feature: 12. Hygiene
     When the client calls "create_ticket" with {"title": "bob tries to write"}
     Then the target's logs contain no minted token or secret
 
-  # Requirement: Target contract §2: no token or secret in the logs, also on the error paths of a failing backend and token exchange (MCP 2025-11-25: "Redact secrets in logs and error messages").
+  # Requirement: Target contract §2: "a bearer token or the secret appearing in [the logs] is a failure", also on the error paths of a failing backend and token exchange (MCP 2025-06-18 authorization, Token Theft: "tokens cached or logged on the server" can be used by attackers).
+  # Why must: as auth-12.1: the contract makes no exception for error paths, and an error can be logged without the token; only a log holding a token, its signature, or the secret fails.
   @must @auth-12.2 @needs-logs @needs-backend @serial @core-app @mcp-2025-11-25
   Scenario: After backend and exchange failures the logs hold no token and no secret
     Given the backend fails with "500"
@@ -46,8 +45,8 @@ Feature: 12. Hygiene
     When the fault clears
     Then the target's logs contain no minted token or secret
 
-  # Requirement: A valid flow should log nothing at error level, so that real errors stand out (operational hygiene of the core app; paraphrase).
-  @should @auth-12.3 @needs-logs @serial @core-app
+  # Requirement: Suite advice, no source requires it: a valid flow logs nothing at error level, so that real errors stand out.
+  @may @hardening @auth-12.3 @needs-logs @serial @core-app
   Scenario: A valid flow logs no error-level line
     Given a valid token for "alice"
     When the client sends "initialize"

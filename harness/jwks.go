@@ -520,8 +520,8 @@ var JWKSHostile = []JWKSCase{
 		},
 	},
 	{
-		Name: "duplicate exp keys (RS256)",
-		Rule: "RFC 7519 §4: claim names must be unique; {\"exp\":<past>,…,\"exp\":<future>} signed with the issuer's RS256 key is refused",
+		Name: "duplicate exp keys, expired last (RS256)",
+		Rule: "RFC 7519 §4: claim names must be unique, and a parser either rejects duplicates or keeps the lexically last; {\"exp\":<future>,…,\"exp\":<past>} signed with the issuer's RS256 key is refused both ways, and served only by a first-wins parser",
 		Build: func(ks *KeySet, is *Issuer, u User, _ string) (string, error) {
 			k, err := ks.key(ks.Current(AlgRS256))
 			if err != nil {
@@ -534,7 +534,7 @@ var JWKSHostile = []JWKSCase{
 			if err != nil {
 				return "", err
 			}
-			payload = fmt.Appendf(nil, `{"exp":%d,%s,"exp":%d}`, exp-3600, payload[1:len(payload)-1], exp)
+			payload = fmt.Appendf(nil, `{"exp":%d,%s,"exp":%d}`, exp, payload[1:len(payload)-1], exp-3600)
 			header := fmt.Appendf(nil, `{"alg":"RS256","typ":"JWT","kid":%q}`, k.kid)
 			return signRawWith(jwt.SigningMethodRS256, k.signer, header, payload)
 		},

@@ -69,12 +69,22 @@ func (r *Response) RPCResult(id int64) (json.RawMessage, error) {
 			continue
 		}
 		if msg.Error != nil {
-			return nil, fmt.Errorf("JSON-RPC error %d: %s", msg.Error.Code, msg.Error.Message)
+			return nil, &RPCError{Code: msg.Error.Code, Message: msg.Error.Message}
 		}
 		return msg.Result, nil
 	}
 	return nil, fmt.Errorf("no JSON-RPC response with id %d (HTTP %d)", id, r.Status)
 }
+
+// RPCError is a JSON-RPC error response to a request of the suite: the
+// target answered, and refused (-32601 for a tool hidden from the caller,
+// -32602 for arguments it does not take, ...).
+type RPCError struct {
+	Code    int
+	Message string
+}
+
+func (e *RPCError) Error() string { return fmt.Sprintf("JSON-RPC error %d: %s", e.Code, e.Message) }
 
 // ToolResult is an MCP CallToolResult reduced to what the suite checks.
 type ToolResult struct {
@@ -277,6 +287,8 @@ func (c *Client) Open(ctx context.Context, creds Credentials) (*Session, *Respon
 
 // CallTool sends tools/call on session s with creds. The response is returned
 // whatever its status; the tool result is decoded when the status is 200.
+// A JSON-RPC error answer is a refusal like an HTTP one: the response with
+// a nil result and no error (the call failed; the exchange did not).
 func (c *Client) CallTool(ctx context.Context, s *Session, creds Credentials, name string, args map[string]any) (*Response, *ToolResult, error) {
 	id := c.NewID()
 	if args == nil {
@@ -291,6 +303,9 @@ func (c *Client) CallTool(ctx context.Context, s *Session, creds Credentials, na
 		return resp, nil, err
 	}
 	raw, err := resp.RPCResult(id)
+	if rpcErr := (*RPCError)(nil); errors.As(err, &rpcErr) {
+		return resp, nil, nil
+	}
 	if err != nil {
 		return resp, nil, err
 	}

@@ -352,9 +352,11 @@ var jwksMutants = func() []mutant {
 				refserver.ErrExpired, refserver.ErrNotYetValid, refserver.ErrAudience, refserver.ErrIssuer, refserver.ErrMissingClaim, refserver.ErrInvalidClaim)),
 		},
 		{
-			name:    "jwks-plain-golang-jwt",
-			flaw:    "JWKS mode: a plain golang-jwt verifier: crit ignored, duplicate names resolved by encoding/json",
-			killers: []string{"auth-14.5/1", "auth-14.5/2"},
+			name: "jwks-plain-golang-jwt",
+			flaw: "JWKS mode: a plain golang-jwt verifier: crit ignored, duplicate names resolved by encoding/json",
+			// encoding/json keeps the last duplicate, as RFC 7519 §4 allows:
+			// auth-14.5/2 (expired in its last member) is not this flaw's.
+			killers: []string{"auth-14.5/1"},
 			options: jwksStack(gatedJWKS(flawedJWKS(func(v *jwksVerifier) { v.ignoreCrit = true }), refserver.ErrUnsupported, refserver.ErrInvalidClaim, refserver.ErrMalformed)),
 		},
 		{
@@ -416,6 +418,12 @@ var jwksMutants = func() []mutant {
 			flaw:    "JWKS mode: the auth layer logs the Authorization header at debug level",
 			killers: []string{"auth-14.18"},
 			options: func() harness.EmbeddedOptions { return harness.EmbeddedOptions{JWKS: true, Wrap: tokenLogged} },
+		},
+		{
+			name:    "jwks-first-claim-wins",
+			flaw:    `JWKS mode: the claims are read by a first-wins parser: {"exp":<future>,...,"exp":<past>} is not expired`,
+			killers: []string{"auth-14.5/2"},
+			options: jwksStack(gatedJWKS(firstClaimWins, refserver.ErrInvalidClaim)),
 		},
 	}
 	for _, enc := range publicKeyEncodings {
@@ -489,4 +497,37 @@ func (v *jwksVerifier) claimsOf(payload string) (*refserver.Claims, error) {
 		return nil, errFlawed
 	}
 	return cl.claims(), nil
+}
+
+// firstClaimWins checks the signature, algorithm and kid as the careful
+// verifier does, then reads the claims first-wins, as a streaming parser
+// that stops at the first "exp" does (RFC 7519 §4 allows rejecting
+// duplicates or keeping the last, not this), and validates them.
+func firstClaimWins(cfg refserver.JWKSConfig) verifyFunc {
+	v := carefulJWKS(cfg)
+	signature := *v
+	signature.noClaims = true
+	return func(token string) (*refserver.Claims, error) {
+		if _, err := signature.verify(token); err != nil {
+			return nil, err
+		}
+		parts := strings.Split(token, ".")
+		pb, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			return nil, err
+		}
+		mc, err := foldNames(pb) // first wins; the contract's claim names are lower case
+		if err != nil {
+			return nil, err
+		}
+		opts := []jwt.ParserOption{jwt.WithLeeway(v.cfg.Leeway), jwt.WithExpirationRequired(), jwt.WithIssuer(v.cfg.Issuer), jwt.WithAudience(v.cfg.Audience), jwt.WithIssuedAt()}
+		if err := jwt.NewValidator(opts...).Validate(mc); err != nil {
+			return nil, err
+		}
+		cl := fromMap(mc)
+		if cl.Subject == "" || cl.OrgID == "" {
+			return nil, errFlawed
+		}
+		return cl.claims(), nil
+	}
 }

@@ -404,4 +404,14 @@ var mutants = []mutant{
 		killers: []string{"auth-12.1", "auth-12.2"},
 		options: wrapped(tokenLogged),
 	},
+
+	// --- 10. sessions (continued) ---
+	{
+		name:    "scopes-cached-by-user",
+		flaw:    "the scope check remembers every scope a user's tokens were granted: a narrower token of the same user runs the tool, and only the backend refuses it",
+		killers: []string{"auth-10.10/1"},
+		options: func() harness.EmbeddedOptions {
+			return harness.EmbeddedOptions{ServerOptions: []refserver.Option{refserver.WithScopeCheck((&userScopes{}).check)}}
+		},
+	},
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -317,4 +318,37 @@ func (d deleteIdempotent) RoundTrip(req *http.Request) (*http.Response, error) {
 		Status: http.StatusText(http.StatusNoContent), StatusCode: http.StatusNoContent, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: http.Header{}, Body: http.NoBody, Request: req,
 	}, nil
+}
+
+// userScopes is a scope check that remembers, per user, every scope a
+// token of the user was ever granted ("parse the scope claim once per
+// user"): a narrower token of the same user, on alice's own session or
+// anywhere, runs the tool with the wider scopes, and only the backend,
+// which sees the exchanged narrower token, refuses it.
+type userScopes struct {
+	mu   sync.Mutex
+	seen map[string][]string
+}
+
+func (u *userScopes) check(c *refserver.Claims, scope string) bool {
+	if scope == "" || c.HasScope(scope) {
+		u.remember(c)
+		return true
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.Contains(u.seen[c.Subject], scope)
+}
+
+func (u *userScopes) remember(c *refserver.Claims) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.seen == nil {
+		u.seen = map[string][]string{}
+	}
+	for _, sc := range c.Scopes {
+		if !slices.Contains(u.seen[c.Subject], sc) {
+			u.seen[c.Subject] = append(u.seen[c.Subject], sc)
+		}
+	}
 }

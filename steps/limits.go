@@ -36,6 +36,11 @@ type limitProbe struct {
 	// closed is false when it was still open at slowClientLimit.
 	closedAfter time.Duration
 	closed      bool
+	// unanswered is true when the target closed the connection of an
+	// oversized request without an answer: a refusal too (RFC 9110
+	// §15.5.14: the server "MAY terminate the request" or "close the
+	// connection").
+	unanswered bool
 }
 
 // Sizes are given in KiB and capped, so that a typo cannot make the suite
@@ -105,6 +110,7 @@ func (s *scenario) sendRaw(ctx context.Context, req rawRequest) error {
 		if i == 0 || allocated < probe.allocated {
 			probe.allocated = allocated
 		}
+		probe.unanswered = probe.unanswered || resp.Status == 0
 		resp.Elapsed = fastest
 		s.resp = resp
 	}
@@ -184,9 +190,12 @@ func (s *scenario) sendRawOnce(ctx context.Context, req rawRequest, measure bool
 	resp, err := http.ReadResponse(reader, nil)
 	elapsed := time.Since(start)
 	if err != nil {
+		// The target hung up without an answer (Node's HTTP server resets
+		// a connection whose headers are too large while the client still
+		// writes): Status 0, when it happened.
 		conn.Close()
 		wg.Wait()
-		return nil, 0, mismatch("an HTTP answer", "none before the connection ended: %v", err)
+		return &harness.Response{Elapsed: elapsed}, 0, nil
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -361,6 +370,41 @@ func targetClosedWithin(ctx context.Context, ms int) error {
 	return nil
 }
 
+// oversizedRefused: the target refused the oversized request: any 4xx
+// (413, 431, 400, 401 ...), or it closed the connection before answering.
+func oversizedRefused(ctx context.Context) error {
+	s := get(ctx)
+	if s.limit == nil || s.resp == nil {
+		return fmt.Errorf("no oversized request was sent yet")
+	}
+	if s.resp.Status == 0 || s.resp.Status/100 == 4 {
+		return nil
+	}
+	return mismatch("a refusal (a 4xx, or the connection closed before an answer)", "HTTP %d %s", s.resp.Status, s.redact(snippet(s.resp.Body)))
+}
+
+// oversizedStatus: the target answered one of statuses ("431", "401 or
+// 431"); a connection closed without an answer is not a status.
+func oversizedStatus(ctx context.Context, statuses string) error {
+	s := get(ctx)
+	if s.limit == nil || s.resp == nil {
+		return fmt.Errorf("no oversized request was sent yet")
+	}
+	for _, want := range strings.Split(statuses, " or ") {
+		code, err := strconv.Atoi(strings.TrimSpace(want))
+		if err != nil {
+			return fmt.Errorf("status %q: want numbers joined by \" or \"", statuses)
+		}
+		if s.resp.Status == code {
+			return nil
+		}
+	}
+	if s.resp.Status == 0 {
+		return mismatch("HTTP "+statuses, "the connection closed without an answer after %v", s.resp.Elapsed.Round(time.Millisecond))
+	}
+	return mismatch("HTTP "+statuses, "HTTP %d %s", s.resp.Status, s.redact(snippet(s.resp.Body)))
+}
+
 // Backend faults (features/11_backend_delegation.feature).
 
 // faultSlack is what a target may take beyond its backend timeout to turn
@@ -389,6 +433,50 @@ func toolFailsClearlyInTime(ctx context.Context) error {
 		return mismatch(fmt.Sprintf("the tool error within %v", bound), "after %v: %s", s.resp.Elapsed.Round(time.Millisecond), s.describeCall())
 	}
 	return nil
+}
+
+// contractBackendBound is the longest contract v2 lets a target wait for one
+// backend or token-exchange call when it does not read BACKEND_TIMEOUT.
+const contractBackendBound = 30 * time.Second
+
+// callEndsAsFaultAllows: the call under a backend fault ended as the
+// target contract allows, within its bound (the contract's 30 s, plus
+// faultSlack; BACKEND_TIMEOUT is optional): a tool error with a message (isError and text content), never an HTTP 5xx or an
+// answer without JSON-RPC. Under the "slow" fault, which only delays the
+// backend's answer, a correct result is right too: a target whose own
+// timeout is longer than the delay waits and answers.
+func callEndsAsFaultAllows(ctx context.Context, fault string) error {
+	s := get(ctx)
+	if s.resp == nil {
+		return fmt.Errorf("no call was made")
+	}
+	want := "a tool error with a message (isError, text content)"
+	if fault == "slow" {
+		want += ", or the correct result once the slow backend answered"
+	}
+	// BACKEND_TIMEOUT is optional (contract v2): the bound is the
+	// contract's, whatever the harness passed.
+	bound := contractBackendBound + faultSlack
+	if s.resp.Elapsed > bound {
+		return mismatch(fmt.Sprintf("%s within %v", want, bound), "after %v: %s", s.resp.Elapsed.Round(time.Millisecond), s.describeCall())
+	}
+	switch {
+	case s.result != nil && s.result.IsError && strings.TrimSpace(s.result.Text) != "":
+		return nil
+	case fault == "slow" && s.result != nil && !s.result.IsError:
+		_, err := s.rows("tickets")
+		return err
+	}
+	return mismatch(want, "%s", s.describeCall())
+}
+
+// toolFailsUnlessDelayed: under a fault that only delays the backend
+// ("slow"), any outcome; under another, the tool failed.
+func toolFailsUnlessDelayed(ctx context.Context, fault string) error {
+	if fault == "slow" {
+		return nil
+	}
+	return toolFails(ctx)
 }
 
 // jwtShape matches a JWS compact serialization whose header is a JSON

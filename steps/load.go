@@ -210,6 +210,13 @@ func loadRuns(ctx context.Context, concurrency int, names string, pct int) error
 			return err
 		}
 	}
+	if t.Backend != nil {
+		// Read again when the load is over: a short-of-scope call the
+		// target let run shows there even when the backend refused it.
+		if err := t.Backend.ResetRecording(ctx); err != nil {
+			return err
+		}
+	}
 
 	// Warm-up: each user's tools once, so that what the target keeps
 	// between requests by design (its connection pool to the backend, its
@@ -293,6 +300,9 @@ func loadRuns(ctx context.Context, concurrency int, names string, pct int) error
 	}
 	slices.Sort(latencies)
 	run.P50, run.P99 = latencies[calls/2], latencies[min(calls-1, calls*99/100)]
+	if err := s.unscopedBackendCalls(ctx, run); err != nil {
+		return err
+	}
 	s.load = run
 	if s.env.LoadCalls > 0 {
 		// An explicit size is a measurement someone asked for: print it
@@ -445,8 +455,13 @@ func (s *scenario) loadCall(ctx context.Context, client *harness.Client, p *load
 	}
 	if kind != goodCall {
 		switch {
-		case resp.Status/100 == 2:
+		case resp.Status/100 == 2 && servedTool(resp, id):
 			return fail(verdictWrongAccept, "HTTP %d %s", resp.Status, snippet(resp.Body))
+		case kind == missingScope && resp.Status/100 == 2:
+			// Refused in the answer: a tool error or a JSON-RPC error.
+			// MCP 2025-11-25 asks for 403 with SHOULD only (Scope Challenge
+			// Handling), so this is a refusal, not a wrong accept.
+			return o
 		case resp.Status != kind.wantStatus():
 			return fail(verdictFailure, "HTTP %d, want %d", resp.Status, kind.wantStatus())
 		}
@@ -490,6 +505,43 @@ func (s *scenario) loadCall(ctx context.Context, client *harness.Client, p *load
 		return fail(v, "%s", detail)
 	}
 	return o
+}
+
+// unscopedBackendCalls counts as wrong accepts the backend API calls of the
+// load that carried a token without the scope their tool needs
+// (system_status: admin): the target ran the tool for a short-of-scope
+// token, and the answer the client saw was the backend's refusal.
+func (s *scenario) unscopedBackendCalls(ctx context.Context, run *loadRun) error {
+	b := s.env.Target.Backend
+	if b == nil {
+		return nil
+	}
+	reqs, err := b.Requests(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		if r.Path == "/api/system/status" && !slices.Contains(r.Scopes, "admin") {
+			run.WrongAccepts++
+			if len(run.Problems) < 5 {
+				run.Problems = append(run.Problems, fmt.Sprintf("the backend saw %s %s with scope %q (missing scope token): the tool ran without its scope", r.Method, r.Path, strings.Join(r.Scopes, " ")))
+			}
+		}
+	}
+	return nil
+}
+
+// servedTool reports whether resp holds a successful tool result for the
+// request id: not a JSON-RPC error, not a result with isError.
+func servedTool(resp *harness.Response, id int64) bool {
+	raw, err := resp.RPCResult(id)
+	if err != nil {
+		return false
+	}
+	var result struct {
+		IsError bool `json:"isError"`
+	}
+	return json.Unmarshal(raw, &result) == nil && !result.IsError
 }
 
 // crossTalk judges a good answer: whoami must name the caller, with the
@@ -561,6 +613,21 @@ func noBadTokenAccepted(ctx context.Context) error {
 	}
 	if r.WrongAccepts > 0 {
 		return mismatch("no call with a bad token served", "%d served: %s; %s", r.WrongAccepts, r.summary(), strings.Join(r.Problems, "; "))
+	}
+	return nil
+}
+
+// noGoodTokenRefused: no call with a good token was refused as if its token
+// were bad (401 or 403). Other failures (a 429 of a rate limit, a 5xx)
+// are availability, judged by noGoodCallRefused.
+func noGoodTokenRefused(ctx context.Context) error {
+	s := get(ctx)
+	r, err := s.loadResult()
+	if err != nil {
+		return err
+	}
+	if r.WrongRejects > 0 {
+		return mismatch("every call with a good token accepted", "%d refused with 401 or 403: %s; %s", r.WrongRejects, r.summary(), strings.Join(r.Problems, "; "))
 	}
 	return nil
 }

@@ -78,18 +78,18 @@ func TestReliabilityScenariosCatchBrokenTargets(t *testing.T) {
 		},
 		{
 			name: "a goroutine per request",
-			tags: "@auth-13.1",
+			tags: "@auth-13.5",
 			broken: func(real func() refserver.TokenVerifier, done <-chan struct{}) []refserver.Option {
 				return []refserver.Option{refserver.WithTokenVerifier(func(ctx context.Context, tok string) (*refserver.Claims, error) {
 					go func() { <-done }()
 					return real()(ctx, tok)
 				})}
 			},
-			failID: "auth-13.1", reason: "goroutines",
+			failID: "auth-13.5", reason: "goroutines",
 		},
 		{
 			name: "memory kept per request",
-			tags: "@auth-13.1",
+			tags: "@auth-13.5",
 			broken: func(real func() refserver.TokenVerifier, _ <-chan struct{}) []refserver.Option {
 				var mu sync.Mutex
 				var kept [][]byte
@@ -100,7 +100,7 @@ func TestReliabilityScenariosCatchBrokenTargets(t *testing.T) {
 					return real()(ctx, tok)
 				})}
 			},
-			failID: "auth-13.1", reason: "live heap",
+			failID: "auth-13.5", reason: "live heap",
 		},
 		{
 			name: "token split before its length is bounded (CVE-2025-30204)",

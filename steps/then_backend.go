@@ -16,15 +16,25 @@ import (
 
 var harnessFingerprint = harness.Fingerprint
 
+// backendRecordedNoCall: the backend recorded no API call (a path under
+// /api/): the tool did not run. A token exchange at /oauth/token does not
+// count: a target may exchange the caller's token when it authenticates,
+// before it knows which tool is called.
 func backendRecordedNoCall(ctx context.Context) error {
 	s := get(ctx)
 	reqs, err := s.env.Target.Backend.Requests(ctx)
 	if err != nil {
 		return err
 	}
-	if len(reqs) != 0 {
-		r := reqs[0]
-		return mismatch("no backend call (the tool must not run)", "%d call(s), first %s %s as %s", len(reqs), r.Method, r.Path, r.Subject)
+	var api []fakebackend.Request
+	for _, r := range reqs {
+		if strings.HasPrefix(r.Path, "/api/") {
+			api = append(api, r)
+		}
+	}
+	if len(api) != 0 {
+		r := api[0]
+		return mismatch("no backend API call (the tool must not run)", "%d call(s), first %s %s as %s", len(api), r.Method, r.Path, r.Subject)
 	}
 	return nil
 }

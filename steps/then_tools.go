@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/mcpauthspec/mcpauthspec/harness"
@@ -125,6 +126,18 @@ func resultFieldNotLists(ctx context.Context, path, unwanted string) error {
 	return nil
 }
 
+// unlessRefused checks a served call with check, and passes a call that
+// failed (a tool error, a JSON-RPC error or an HTTP refusal): for rules
+// that forbid a wrong answer, where refusing is also allowed.
+func unlessRefused(check func(context.Context, string, string) error) func(context.Context, string, string) error {
+	return func(ctx context.Context, path, value string) error {
+		if get(ctx).failed() {
+			return nil
+		}
+		return check(ctx, path, value)
+	}
+}
+
 func (s *scenario) rows(path string) ([]map[string]any, error) {
 	v, err := s.resultJSON()
 	if err != nil {
@@ -183,6 +196,10 @@ func noRowHas(ctx context.Context, path, key, value string) error {
 	return nil
 }
 
+// perCallValue matches what a target may put in one answer only: UUIDs,
+// runs of 16 or more hex digits (request and trace ids) and RFC 3339 times.
+var perCallValue = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b[0-9a-fA-F]{16,}\b|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?`)
+
 // resultSameAs calls tool again with other arguments and the same
 // credentials, and requires the same answer up to the ids themselves: an
 // existing id of another organization must be indistinguishable from one
@@ -210,6 +227,9 @@ func resultSameAs(ctx context.Context, tool, rawArgs string) error {
 				text = strings.ReplaceAll(text, str, "<id>")
 			}
 		}
+		// A value of the one answer (a correlation id, a time) is no
+		// difference between a foreign id and a missing one.
+		text = perCallValue.ReplaceAllString(text, "<value>")
 		return fmt.Sprintf("isError=%v %s", r.IsError, text)
 	}
 	a, b := norm(first, firstCall), norm(s.result, s.call)
@@ -243,10 +263,20 @@ func concurrentIsolated(ctx context.Context) error {
 	if len(s.concurrent) == 0 {
 		return fmt.Errorf("no concurrent calls ran")
 	}
+	// A refused call is not cross-talk: a target may rate-limit a burst
+	// (MCP 2025-11-25 server/tools, Security Considerations: servers MUST
+	// "Rate limit tool invocations"). Every user must still be served at
+	// least once, so that the check cannot pass on refusals alone.
+	served := map[string]int{}
+	var firstErr error
 	for i, o := range s.concurrent {
 		if o.err != nil {
-			return mismatch("every concurrent call to succeed", "call %d (%s as %s): %s", i, o.tool, o.user.Name, s.redact(o.err.Error()))
+			if firstErr == nil {
+				firstErr = fmt.Errorf("call %d (%s as %s): %s", i, o.tool, o.user.Name, s.redact(o.err.Error()))
+			}
+			continue
 		}
+		served[o.user.Name]++
 		var v map[string]any
 		if err := json.Unmarshal([]byte(o.text), &v); err != nil {
 			return mismatch("JSON results", "call %d: %s", i, snippet([]byte(o.text)))
@@ -267,6 +297,11 @@ func concurrentIsolated(ctx context.Context) error {
 					return mismatch(fmt.Sprintf("only %s tickets for %s", o.user.OrgID, o.user.Name), "call %d: %v", i, t)
 				}
 			}
+		}
+	}
+	for _, o := range s.concurrent {
+		if served[o.user.Name] == 0 {
+			return mismatch(fmt.Sprintf("at least one call of %s served", o.user.Name), "%v", firstErr)
 		}
 	}
 	return nil
