@@ -69,12 +69,21 @@ func (r *Response) RPCResult(id int64) (json.RawMessage, error) {
 			continue
 		}
 		if msg.Error != nil {
-			return nil, fmt.Errorf("JSON-RPC error %d: %s", msg.Error.Code, msg.Error.Message)
+			return nil, &RPCError{Code: msg.Error.Code, Message: msg.Error.Message}
 		}
 		return msg.Result, nil
 	}
 	return nil, fmt.Errorf("no JSON-RPC response with id %d (HTTP %d)", id, r.Status)
 }
+
+// RPCError is a JSON-RPC error answer (JSON-RPC 2.0 §5.1): the target
+// answered the request, and refused it.
+type RPCError struct {
+	Code    int
+	Message string
+}
+
+func (e *RPCError) Error() string { return fmt.Sprintf("JSON-RPC error %d: %s", e.Code, e.Message) }
 
 // ToolResult is an MCP CallToolResult reduced to what the suite checks.
 type ToolResult struct {

@@ -16,15 +16,24 @@ import (
 
 var harnessFingerprint = harness.Fingerprint
 
+// backendRecordedNoCall: no call to the core app's API (/api/). A token
+// exchange at /oauth/token is not one: a target may exchange the caller's
+// token when it authenticates, before it knows which tool runs.
 func backendRecordedNoCall(ctx context.Context) error {
 	s := get(ctx)
 	reqs, err := s.env.Target.Backend.Requests(ctx)
 	if err != nil {
 		return err
 	}
-	if len(reqs) != 0 {
-		r := reqs[0]
-		return mismatch("no backend call (the tool must not run)", "%d call(s), first %s %s as %s", len(reqs), r.Method, r.Path, r.Subject)
+	var api []int
+	for i, r := range reqs {
+		if strings.HasPrefix(r.Path, "/api/") {
+			api = append(api, i)
+		}
+	}
+	if len(api) != 0 {
+		r := reqs[api[0]]
+		return mismatch("no backend API call (the tool must not run)", "%d call(s), first %s %s as %s", len(api), r.Method, r.Path, r.Subject)
 	}
 	return nil
 }
