@@ -496,6 +496,17 @@ var Hostile = []HostileCase{
 		"contract §3: org_id is the user's organization; without it the target cannot scope backend calls",
 		func(int64) (map[string]any, []string) { return nil, []string{"org_id"} }),
 	{
+		Name: "duplicate exp keys, expired last",
+		Rule: "RFC 7519 §4: a parser either rejects duplicate claim names or takes the last (here \"exp\":future then \"exp\":past, so both refuse); a first-wins or mixed parser reads the future one and serves an expired token",
+		Build: func(is *Issuer, u User) (string, error) {
+			now := is.now().Unix()
+			return rawClaims(is, u, nil, func(p []byte) []byte {
+				dup := fmt.Sprintf(`{"exp":%d,"exp":%d,`, now+600, now-3600)
+				return append([]byte(dup), p[1:]...)
+			}, []string{"exp"})
+		},
+	},
+	{
 		Name: "duplicate exp keys",
 		Rule: "RFC 7519 §4 and RFC 7493 §2.3: claim names MUST be unique (here \"exp\":past then \"exp\":future). Suite policy: reject. RFC 7519 §4 also lets a parser take the last duplicate (the future one), so a last-wins target breaks only the suite's stricter rule; a first-wins one is not at risk, a mixed one is",
 		Build: func(is *Issuer, u User) (string, error) {

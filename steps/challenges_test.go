@@ -50,3 +50,22 @@ func TestParseChallenges(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowedResources: RFC 9728 §3.3 at each well-known location.
+func TestAllowedResources(t *testing.T) {
+	const r = "https://mcp.example.com/mcp"
+	tests := []struct {
+		resource, path string
+		want           []string
+	}{
+		{r, "/.well-known/oauth-protected-resource/mcp", []string{r}},
+		{r, "/.well-known/oauth-protected-resource", []string{r, "https://mcp.example.com", "https://mcp.example.com/"}},
+		{"https://mcp.example.com", "/.well-known/oauth-protected-resource", []string{"https://mcp.example.com", "https://mcp.example.com", "https://mcp.example.com/"}},
+		{r, "/.well-known/oauth-protected-resource/other", []string{r}},
+	}
+	for _, tt := range tests {
+		if d := cmp.Diff(tt.want, allowedResources(tt.resource, tt.path)); d != "" {
+			t.Errorf("%s at %s: -want +got\n%s", tt.resource, tt.path, d)
+		}
+	}
+}
