@@ -36,7 +36,7 @@ Feature: 4. Challenges
   > token in it: those checks are the suite's own advice (@hardening).
 
   # Requirement: MCP 2025-06-18 authorization, Authorization Server Location: "MCP servers MUST use the HTTP header `WWW-Authenticate` when returning a _401 Unauthorized_ to indicate the location of the resource server metadata URL as described in RFC9728 Section 5.1".
-  # Why must: the step finds the Bearer challenge among any challenges of the field (RFC 9110 §11.6.1), reads resource_metadata wherever the parameter stands, and accepts every "resource" RFC 9728 §3.3 allows at that URL; only a 401 without the URL, or a URL that serves no metadata for this resource, fails.
+  # Why must: the step finds the Bearer challenge among any challenges of the field (RFC 9110 §11.6.1), reads resource_metadata wherever the parameter stands, at either well-known location, and asks of the document only what RFC 9728 §3.3 makes a client check ("resource" is the URL the client used, or the profile's resource); only a 401 without the URL, or a URL whose metadata a client must discard, fails.
   @must @auth-4.1 @mcp-2025-06-18 @rfc9728 @rfc6750
   Scenario: A request without credentials gets a challenge that names the resource metadata
     Given no credentials
@@ -45,7 +45,7 @@ Feature: 4. Challenges
     And the challenge names the resource metadata
 
   # Requirement: MCP 2025-06-18 authorization, Authorization Server Location: "MCP servers MUST use the HTTP header `WWW-Authenticate` when returning a _401 Unauthorized_ to indicate the location of the resource server metadata URL as described in RFC9728 Section 5.1".
-  # Why must: each token is invalid, so a 401 is the only answer (MCP 2025-06-18 Token Handling), and every 401 must carry the URL; the step accepts any challenge list and any "resource" RFC 9728 §3.3 allows.
+  # Why must: each token is invalid, so a 401 is the only answer (MCP 2025-06-18 Token Handling), and every 401 must carry the URL; the step accepts any challenge list and either well-known location, and fails only metadata a client must discard under RFC 9728 §3.3.
   @must @auth-4.2 @mcp-2025-06-18 @rfc9728 @rfc6750
   Scenario Outline: A refused token gets a challenge that names the resource metadata: <name>
     Given the hostile token "<name>"

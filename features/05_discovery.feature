@@ -68,7 +68,7 @@ Feature: 5. Discovery
       | /.well-known/oauth-protected-resource/mcp |
       | /.well-known/oauth-protected-resource     |
 
-  # Requirement: RFC 9728 §2: scopes_supported is RECOMMENDED, a "JSON array containing a list of the scope values"; MCP 2025-11-25 calls it "the minimal set of scopes necessary for basic functionality", so it need not list every scope a tool needs.
+  # Requirement: RFC 9728 §2: scopes_supported "RECOMMENDED. JSON array containing a list of scope values, as defined in OAuth 2.0 [RFC6749], that are used in authorization requests to request access to this protected resource. Protected resources MAY choose not to advertise some scope values supported even when this parameter is used."; MCP 2025-11-25 calls it "the minimal set of scopes necessary for basic functionality", so it need not list every scope a tool needs.
   @should @auth-5.4 @rfc9728 @mcp-2025-11-25
   Scenario Outline: The metadata at <path> lists supported scopes
     When the client fetches "<path>"

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
@@ -129,7 +128,7 @@ func challengeErrorIs(ctx context.Context, code string) error {
 
 // challengeNamesMetadata checks resource_metadata (RFC 9728 §5.1) and
 // follows it: the document must be served, without credentials, and name
-// the target's resource as RFC 9728 §3.3 allows for the URL it sits at.
+// the target's resource (RFC 9728 §3.3).
 // The URL may be on the target's host or, when the profile gives the
 // deployment's public resource, on that one's: it is then fetched by its
 // path from the target, so that the suite never leaves the machine.
@@ -169,9 +168,12 @@ func challengeNamesMetadata(ctx context.Context) error {
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&doc) != nil {
 		return mismatch("200 with a JSON metadata document at "+raw, "HTTP %d", resp.StatusCode)
 	}
-	allowed := allowedResources(s.env.Target.ResourceURL(), u.Path)
-	if !slices.Contains(allowed, doc.Resource) {
-		return mismatch(fmt.Sprintf("resource one of %q (RFC 9728 §3.3, for the metadata at %s)", allowed, u.Path), "resource %q", doc.Resource)
+	// RFC 9728 §3.3: metadata reached through resource_metadata must name
+	// "the URL that the client used to make the request": the resource,
+	// wherever the document sits (the root location's origin reading of
+	// allowedResources does not apply here).
+	if want := s.env.Target.ResourceURL(); doc.Resource != want {
+		return mismatch(fmt.Sprintf("resource %q (RFC 9728 §3.3: the URL the client used, for metadata reached through resource_metadata)", want), "resource %q", doc.Resource)
 	}
 	return nil
 }
