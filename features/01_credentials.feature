@@ -24,21 +24,24 @@ Feature: 1. Credentials and header syntax
   > Target contract §3: "Tokens arrive only as `Authorization: Bearer <token>`.
   > A token in the query string, a form body or a cookie is never accepted."
 
-  # Requirement: A request without credentials is refused with 401 (MCP 2025-06-18 Error Handling: 401 "Authorization required or token invalid").
+  # Requirement: MCP 2025-06-18 authorization, Error Handling: "Servers MUST return appropriate HTTP status codes for authorization errors", 401 for "Authorization required or token invalid"; RFC 6750 §3: without credentials "the resource server MUST include the HTTP "WWW-Authenticate" response header field".
+  # Why must: the only status the table gives a request that lacks authorization is 401; any other answer serves an unauthenticated request or names another error.
   @must @auth-1.1 @mcp-2025-06-18 @rfc6750
   Scenario: A request without credentials is refused with 401
     Given no credentials
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: RFC 6750 §2.1 "Resource servers MUST support this method" (the Authorization request header with the Bearer scheme).
+  # Requirement: RFC 6750 §2.1: "Clients SHOULD make authenticated requests with a bearer token using the "Authorization" request header field with the "Bearer" HTTP authorization scheme. Resource servers MUST support this method."
+  # Why must: the token is valid and sent exactly as the method prescribes; refusing it refuses the one method a resource server must support.
   @must @auth-1.2 @rfc6750 @core-app
   Scenario: A valid token in the Authorization header is accepted
     Given a valid token for "alice"
     When the client sends "initialize"
     Then the request is accepted
 
-  # Requirement: Only the Bearer scheme carries a token (target contract §3: "Tokens arrive only as Authorization: Bearer <token>"); anything else is no credential at all and gets 401.
+  # Requirement: Target contract §3: "Tokens arrive only as `Authorization: Bearer <token>`."; RFC 6750 §3.1: a request that "attempted using an unsupported authentication method" lacks authentication information, and MCP 2025-06-18 Error Handling gives 401 to "Authorization required".
+  # Why must: another scheme carries no bearer credential, so the request lacks authorization and the table leaves only 401; serving it reads a token the contract says never arrives that way.
   @must @auth-1.3 @rfc6750 @core-app
   Scenario Outline: A token under another scheme, or under none, is refused: <case>
     Given the Authorization header "<value>"
@@ -53,21 +56,24 @@ Feature: 1. Credentials and header syntax
       | the valid token under JWT   | JWT {token}                |
       | the bare valid token        | {token}                    |
 
-  # Requirement: The Bearer scheme with no token after it carries no token and is refused with 401 (RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token).
+  # Requirement: RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; "Bearer " carries no token. MCP 2025-06-18 Error Handling: "Servers MUST return appropriate HTTP status codes for authorization errors": 401 "Authorization required or token invalid", 400 "Malformed authorization request".
+  # Why must: with no b64token there is nothing to accept; the request lacks authorization (401) or is malformed (400, RFC 6750 §3.1 invalid_request), and both pass; only serving it fails.
   @must @auth-1.4 @rfc6750 @mcp-2025-06-18
-  Scenario: The Bearer scheme followed by a space and nothing else is refused
+  Scenario: The Bearer scheme followed by a space and nothing else is refused with 401 or 400
     Given the Authorization header "Bearer "
     When the client sends "initialize"
-    Then the response status is 401
+    Then the response status is 401 or 400
 
-  # Requirement: The Bearer scheme alone carries no token and is refused with 401 (RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token).
+  # Requirement: RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; "Bearer" alone carries no token. MCP 2025-06-18 Error Handling: "Servers MUST return appropriate HTTP status codes for authorization errors": 401 "Authorization required or token invalid", 400 "Malformed authorization request".
+  # Why must: with no b64token there is nothing to accept; the request lacks authorization (401) or is malformed (400, RFC 6750 §3.1 invalid_request), and both pass; only serving it fails.
   @must @auth-1.5 @rfc6750 @mcp-2025-06-18
-  Scenario: The Bearer scheme alone is refused
+  Scenario: The Bearer scheme alone is refused with 401 or 400
     Given the Authorization header "Bearer"
     When the client sends "initialize"
-    Then the response status is 401
+    Then the response status is 401 or 400
 
-  # Requirement: The scheme name is case-insensitive and separated from the token by one or more spaces (RFC 9110 §11.1, §11.4: 1*SP), and RFC 6750 §2.1 "Resource servers MUST support this method".
+  # Requirement: RFC 9110 §11.1: "It uses a case-insensitive token to identify the authentication scheme"; RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token, and "Resource servers MUST support this method."
+  # Why must: each header matches the grammar (any case of the scheme, one or more spaces) with a valid token; refusing it refuses the method a resource server must support.
   @must @auth-1.6 @rfc6750 @core-app
   Scenario Outline: A syntactically valid Bearer header is accepted: <case>
     Given the Authorization header "<value>"
@@ -81,12 +87,12 @@ Feature: 1. Credentials and header syntax
       | mixed-case scheme       | bEaReR {token}  |
       | two spaces before token | Bearer  {token} |
 
-  # Requirement: A header that does not match credentials = "Bearer" 1*SP b64token (RFC 6750 §2.1) is not a bearer credential and should be refused with 401.
+  # Requirement: RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; a header that does not match carries no bearer token. RFC 6750 §3.1 invalid_request, for a request that "is otherwise malformed": "The resource server SHOULD respond with the HTTP 400 (Bad Request) status code."; 401 treats it as no credentials.
   @should @auth-1.7 @rfc6750 @core-app
-  Scenario Outline: A malformed Bearer header is refused: <case>
+  Scenario Outline: A malformed Bearer header is refused with 401 or 400: <case>
     Given the Authorization header "<value>"
     When the client sends "initialize"
-    Then the response status is 401
+    Then the response status is 401 or 400
 
     Examples:
       | case                        | value                   |
@@ -95,9 +101,9 @@ Feature: 1. Credentials and header syntax
       | a hyphen instead of a space | Bearer-{token}          |
       | text after the token        | Bearer {token} trailing |
 
-  # Requirement: A request with two Authorization headers is ambiguous and malformed (RFC 9110 §5.3: a sender MUST NOT generate repeated non-list fields; RFC 6750 §3.1 "otherwise malformed") and is never served.
-  @must @auth-1.8 @rfc6750 @core-app
-  Scenario Outline: Two Authorization headers are never accepted: <case>
+  # Requirement: RFC 6750 §3.1, invalid_request: "The request is missing a required parameter, includes an unsupported parameter or parameter value, repeats the same parameter, uses more than one method for including an access token, or is otherwise malformed. The resource server SHOULD respond with the HTTP 400 (Bad Request) status code." (RFC 9110 §5.3's MUST NOT on repeated fields binds the sender.)
+  @should @auth-1.8 @rfc6750 @core-app
+  Scenario Outline: Two Authorization headers are refused: <case>
     Given the Authorization headers "<first>" and "<second>"
     When the client sends "initialize"
     Then the request is refused
@@ -124,30 +130,33 @@ Feature: 1. Credentials and header syntax
       | valid, twice       | Bearer {token}  | Bearer {token}             |
       | valid, then Basic  | Bearer {token}  | Basic YWxpY2U6cGFzc3dvcmQ= |
 
-  # Requirement: A token in the query string is never accepted (MCP 2025-06-18: "Access tokens MUST NOT be included in the URI query string"; target contract §3).
+  # Requirement: Target contract §3: "A token in the query string, a form body or a cookie is never accepted." (MCP 2025-06-18 Token Requirements: "Access tokens MUST NOT be included in the URI query string"); MCP 2025-06-18 Error Handling: 401 for "Authorization required".
+  # Why must: the request has no Authorization header, so it lacks authorization and the table leaves only 401; serving it accepts the token the contract never accepts.
   @must @auth-1.10 @mcp-2025-06-18 @rfc6750 @core-app
   Scenario: A token only in the query string is refused with 401
     Given the token is only in the query string
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: A token in a form body is never accepted (target contract §3: "A token in the query string, a form body or a cookie is never accepted").
+  # Requirement: Target contract §3: "A token in the query string, a form body or a cookie is never accepted."; MCP 2025-06-18 Error Handling: 401 for "Authorization required".
+  # Why must: the request has no Authorization header, so it lacks authorization and the table leaves only 401; serving it accepts the token the contract never accepts.
   @must @auth-1.11 @rfc6750 @core-app
   Scenario: A token only in a form body is refused with 401
     Given the token is only in a form body
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: A token in a cookie is never accepted (target contract §3; MCP 2025-06-18 requires the Authorization header).
+  # Requirement: Target contract §3: "A token in the query string, a form body or a cookie is never accepted."; MCP 2025-06-18 Error Handling: 401 for "Authorization required".
+  # Why must: the request has no Authorization header, so it lacks authorization and the table leaves only 401; serving it accepts the token the contract never accepts.
   @must @auth-1.12 @mcp-2025-06-18 @core-app
   Scenario: A token only in a cookie is refused with 401
     Given the token is only in a cookie
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: RFC 6750 §2 "Clients MUST NOT use more than one method to transmit the token in each request"; such a request is never served.
-  @must @auth-1.13 @rfc6750 @core-app
-  Scenario: A token in both the header and the query string is never accepted
+  # Requirement: RFC 6750 §3.1, invalid_request: a request that "uses more than one method for including an access token": "The resource server SHOULD respond with the HTTP 400 (Bad Request) status code." (RFC 6750 §2's "Clients MUST NOT use more than one method" binds the client.)
+  @should @auth-1.13 @rfc6750 @core-app
+  Scenario: A token in both the header and the query string is refused
     Given a valid token for "alice"
     And the token is also in the query string
     When the client sends "initialize"

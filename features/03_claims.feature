@@ -32,7 +32,8 @@ Feature: 3. Claims
   > and organization; exp is required; iat and nbf are optional and
   > "honoured when present".
 
-  # Requirement: RFC 7519 §4.1.4: an expired token "MUST NOT be accepted"; exp is required (target contract §3) and "MUST be a number containing a NumericDate value"; such tokens get 401 (MCP 2025-06-18).
+  # Requirement: RFC 7519 §4.1.4: "The "exp" (expiration time) claim identifies the expiration time on or after which the JWT MUST NOT be accepted for processing. [...] Its value MUST be a number containing a NumericDate value."; target contract §3: exp "required"; MCP 2025-06-18 Token Handling: "Invalid or expired tokens MUST receive a HTTP 401 response."
+  # Why must: each exp is an hour or more past (beyond any "small leeway"), absent though required, or not a number; EXP is another claim (names are case-sensitive), so no reading the sources allow finds a valid exp, and MCP allows only 401.
   @must @auth-3.1 @rfc7519 @mcp-2025-06-18 @core-app
   Scenario Outline: A token with a bad expiry is refused with 401: <name>
     Given the hostile token "<name>"
@@ -48,40 +49,38 @@ Feature: 3. Claims
       | exp string             |
       | exp expired, EXP valid |
 
-  # Requirement: RFC 7519 §4.1.4 allows "some small leeway, usually no more than a few minutes"; a token expired 6 minutes ago, beyond any such leeway, should be refused with 401.
+  # Requirement: RFC 7519 §4.1.4: "Implementers MAY provide for some small leeway, usually no more than a few minutes, to account for clock skew."; a token expired 6 minutes ago is beyond the usual leeway and should be refused with 401.
   @should @auth-3.2 @rfc7519 @core-app
   Scenario: A token expired just beyond the leeway is refused with 401
     Given the hostile token "exp just outside leeway"
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: Suite policy beyond RFC 7519 §4 (which lets a parser keep the lexically last duplicate and ignore an unknown EXP): a duplicate or case-variant expiry claim should be refused, so that no two parsers read a different expiry.
-  @should @auth-3.3 @rfc7519 @core-app
-  Scenario Outline: A token with an ambiguous expiry is refused with 401: <name>
-    Given the hostile token "<name>"
+  # Requirement: RFC 7519 §4: "JWT parsers MUST either reject JWTs with duplicate Claim Names or use a JSON parser that returns only the lexically last duplicate member name"; RFC 7519 §4.1.4: on or after exp the JWT "MUST NOT be accepted for processing"; MCP 2025-06-18 Token Handling: expired tokens "MUST receive a HTTP 401 response".
+  # Why must: the token repeats exp, valid first and an hour past last; a parser that rejects duplicates refuses it, one that keeps the last reads an expired token and refuses it; only a first-wins or mixed parser serves it.
+  @must @auth-3.3 @rfc7519 @core-app
+  Scenario: A token whose last expiry is past is refused with 401
+    Given the hostile token "duplicate exp keys, expired last"
     When the client sends "initialize"
     Then the response status is 401
 
-    Examples:
-      | name                  |
-      | exp duplicated as EXP |
-      | duplicate exp keys    |
-
-  # Requirement: RFC 7519 §4.1.5: a token before its "nbf" time "MUST NOT be accepted for processing".
+  # Requirement: RFC 7519 §4.1.5: "The "nbf" (not before) claim identifies the time before which the JWT MUST NOT be accepted for processing."; MCP 2025-06-18 Token Handling: invalid tokens "MUST receive a HTTP 401 response".
+  # Why must: nbf is an hour ahead, beyond any "small leeway" (§4.1.4's "usually no more than a few minutes"), so the token may not be processed yet, and MCP allows only 401.
   @must @auth-3.4 @rfc7519 @mcp-2025-06-18
   Scenario: A token that is not valid yet is refused with 401
     Given the hostile token "nbf in the future"
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: Target contract §3: iat is "honoured when present"; a token issued in the future is not a token the core app issued, and gets 401.
-  @must @auth-3.5 @rfc7519 @core-app
+  # Requirement: Suite advice (RFC 7519 §4.1.6 only says that "iat" "can be used to determine the age of the JWT"; target contract §3: iat "optional; honoured when present", with no rule for a future one): a token issued an hour in the future is refused.
+  @may @hardening @auth-3.5 @rfc7519 @core-app
   Scenario: A token issued in the future is refused with 401
     Given the hostile token "iat in the future"
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: Target contract §3: iss equals JWT_ISSUER, the only accepted issuer; any other, absent or non-string issuer gets 401 (MCP 2025-06-18 Token Handling).
+  # Requirement: Target contract §3: `iss` "equals `JWT_ISSUER`"; MCP 2025-06-18 Token Handling: "Invalid or expired tokens MUST receive a HTTP 401 response."
+  # Why must: a wrong, missing or numeric iss cannot equal JWT_ISSUER, so the token is invalid under the contract, and MCP allows only 401.
   @must @auth-3.6 @rfc7519 @mcp-2025-06-18 @core-app
   Scenario Outline: A token from another issuer is refused with 401: <name>
     Given the hostile token "<name>"
@@ -94,14 +93,16 @@ Feature: 3. Claims
       | iss missing |
       | iss number  |
 
-  # Requirement: Issuers are compared as exact, case-sensitive strings (RFC 7519 §2 StringOrURI; target contract §3), so an issuer differing only in case gets 401.
+  # Requirement: RFC 7519 §4.1.1: "The "iss" value is a case-sensitive string containing a StringOrURI value."; target contract §3: `iss` "equals `JWT_ISSUER`"; MCP 2025-06-18: invalid tokens "MUST receive a HTTP 401 response".
+  # Why must: compared case-sensitively, as §4.1.1 requires, "Core-App" is not the issuer; the token is invalid and MCP allows only 401.
   @must @auth-3.7 @rfc7519 @core-app
   Scenario: A token whose issuer differs only in letter case is refused with 401
     Given a token for "alice" with claim "iss" set to "\"Core-App\""
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: RFC 7519 §4.1.3: a JWT whose "aud" does not name the processor "MUST be rejected"; MCP 2025-06-18: servers "MUST validate that access tokens were issued specifically for them as the intended audience".
+  # Requirement: RFC 7519 §4.1.3: "If the principal processing the claim does not identify itself with a value in the "aud" claim when this claim is present, then the JWT MUST be rejected."; MCP 2025-06-18 Token Handling: "MCP servers MUST validate that access tokens were issued specifically for them as the intended audience"; target contract §3: aud "contains `JWT_AUDIENCE`".
+  # Why must: none of these audiences contains JWT_AUDIENCE (compared case-sensitively; a missing aud names no one), so the token was not issued for this server, and MCP allows only 401.
   @must @auth-3.8 @rfc7519 @mcp-2025-06-18 @mcp-2025-11-25
   Scenario Outline: A token for another audience is refused with 401: <name>
     Given the hostile token "<name>"
@@ -116,21 +117,24 @@ Feature: 3. Claims
       | aud empty array |
       | aud number      |
 
-  # Requirement: MCP 2025-06-18 Security Best Practices: "MCP servers MUST NOT accept any tokens that were not explicitly issued for the MCP server" — a token for the backend API (aud core-api) is one of them.
+  # Requirement: MCP 2025-06-18 authorization, Token Handling: "MCP servers MUST NOT accept or transit any other tokens." and "MCP servers MUST validate that access tokens were issued specifically for them as the intended audience"; a token for the backend API (aud "core-api") is another token.
+  # Why must: the token's audience is the backend API, not JWT_AUDIENCE; it was not issued for this server, so accepting it is the violation and every refusal by 401 passes.
   @must @auth-3.9 @mcp-2025-06-18 @mcp-2025-11-25 @rfc7519
   Scenario: A token issued for the backend API, audience as a string, is refused with 401
     Given a token for "alice" with claim "aud" set to "\"core-api\""
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: MCP 2025-06-18 Security Best Practices: "MCP servers MUST NOT accept any tokens that were not explicitly issued for the MCP server" — a token for the backend API (aud ["core-api"]) is one of them.
+  # Requirement: MCP 2025-06-18 authorization, Token Handling: "MCP servers MUST NOT accept or transit any other tokens." and "MCP servers MUST validate that access tokens were issued specifically for them as the intended audience"; a token for the backend API (aud ["core-api"]) is another token.
+  # Why must: the token's audience is the backend API, not JWT_AUDIENCE; it was not issued for this server, so accepting it is the violation and every refusal by 401 passes.
   @must @auth-3.10 @mcp-2025-06-18 @mcp-2025-11-25 @rfc7519
   Scenario: A token issued for the backend API, audience as an array, is refused with 401
     Given a token for "alice" with claim "aud" set to "[\"core-api\"]"
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: Target contract §3: sub names the user and org_id the organization; a token without them cannot be served and gets 401.
+  # Requirement: Target contract §3: `sub` "user id", `org_id` "organization id"; MCP 2025-06-18 Token Handling: invalid tokens "MUST receive a HTTP 401 response".
+  # Why must: the contract's tokens always name a user and an organization, and every tool acts for them; a token without one is not a valid contract token, and MCP allows only 401.
   @must @auth-3.11 @core-app @rfc7519
   Scenario Outline: A token without a user or an organization is refused with 401: <name>
     Given the hostile token "<name>"
@@ -142,35 +146,40 @@ Feature: 3. Claims
       | sub missing    |
       | org_id missing |
 
-  # Requirement: Target contract §3: sub is a user id; an empty subject names nobody and gets 401.
+  # Requirement: Target contract §3: `sub` "user id, e.g. `user-alice`"; MCP 2025-06-18 Token Handling: invalid tokens "MUST receive a HTTP 401 response".
+  # Why must: an empty string is no user id, so the token names no user to act for; it is invalid under the contract and MCP allows only 401.
   @must @auth-3.12 @core-app @rfc7519
   Scenario: A token with an empty subject is refused with 401
     Given a token for "alice" with claim "sub" set to "\"\""
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: Target contract §3: org_id is an organization id; an empty organization must never match "every organization" and gets 401.
+  # Requirement: Target contract §3: `org_id` "organization id, e.g. `org-acme`"; MCP 2025-06-18 Token Handling: invalid tokens "MUST receive a HTTP 401 response".
+  # Why must: an empty string is no organization id (and must never match every organization); the token is invalid under the contract and MCP allows only 401.
   @must @auth-3.13 @core-app
   Scenario: A token with an empty organization is refused with 401
     Given a token for "alice" with claim "org_id" set to "\"\""
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: Target contract §3: org_id is an organization id; a null organization gets 401.
+  # Requirement: Target contract §3: `org_id` "organization id, e.g. `org-acme`"; MCP 2025-06-18 Token Handling: invalid tokens "MUST receive a HTTP 401 response".
+  # Why must: null is no organization id; the token is invalid under the contract and MCP allows only 401.
   @must @auth-3.14 @core-app
   Scenario: A token with a null organization is refused with 401
     Given a token for "alice" with claim "org_id" set to "null"
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: Target contract §3: org_id is one organization id; a list of organizations is not one and gets 401.
+  # Requirement: Target contract §3: `org_id` "organization id, e.g. `org-acme`"; MCP 2025-06-18 Token Handling: invalid tokens "MUST receive a HTTP 401 response".
+  # Why must: a list is not one organization id, and choosing one of its members would guess; the token is invalid under the contract and MCP allows only 401.
   @must @auth-3.15 @core-app
   Scenario: A token naming two organizations is refused with 401
     Given a token for "alice" with claim "org_id" set to "[\"org-acme\", \"org-globex\"]"
     When the client sends "initialize"
     Then the response status is 401
 
-  # Requirement: Valid tokens the specifications allow are accepted: RFC 7519 §4.1.3 aud arrays, RFC 7519 §4.1.4/§4.1.5 leeway for clock skew, RFC 9068 typ at+jwt (core-app policy: a false refusal locks users out).
+  # Requirement: RFC 7519 §4.1.3: "In the general case, the "aud" value is an array of case-sensitive strings"; target contract §3: aud "string or array; contains `JWT_AUDIENCE`"; RFC 9068 §2.1 names "at+jwt" the typ of a JWT access token, and RFC 7515 §4.1.9 leaves typ to the application, which the contract gives no rule for.
+  # Why must: each token is valid under the contract (an array containing JWT_AUDIENCE; a typ the contract does not restrict); refusing it refuses a token the contract says is accepted.
   @must @auth-3.16 @rfc7519 @core-app
   Scenario Outline: An acceptable token is accepted: <name>
     Given the acceptable token "<name>"
@@ -181,11 +190,10 @@ Feature: 3. Claims
     Examples:
       | name                      |
       | aud array containing ours |
-      | exp just inside leeway    |
-      | nbf just inside leeway    |
       | typ at+jwt                |
 
-  # Requirement: Target contract §3: iat and nbf are optional, and email and name are optional user details; a token without them is accepted.
+  # Requirement: Target contract §3: `iat`, `nbf` "optional; honoured when present"; `email`, `name` "optional user details" (RFC 7519 §4.1.5, §4.1.6: "Use of this claim is OPTIONAL.").
+  # Why must: each token is valid without the optional claim; refusing it refuses a token the contract accepts.
   @must @auth-3.17 @core-app @rfc7519
   Scenario Outline: A token without an optional claim is accepted: <claim>
     Given a token for "alice" without claim "<claim>"
@@ -200,15 +208,36 @@ Feature: 3. Claims
       | name  |
 
   # Requirement: RFC 7519 §4: "all claims that are not understood by implementations MUST be ignored unless otherwise required by the application".
+  # Why must: the contract requires nothing of x_trace, so the claim must be ignored and the otherwise valid token served; only a refusal fails.
   @must @auth-3.18 @rfc7519
   Scenario: A token with an unknown claim is accepted
     Given a token for "alice" with claim "x_trace" set to "\"a1b2c3\""
     When the client calls "whoami"
     Then the tool succeeds
 
-  # Requirement: RFC 7519 §4.1.7: "jti" is an optional registered claim; a token carrying one is accepted.
+  # Requirement: RFC 7519 §4.1.7: the "jti" claim "provides a unique identifier for the JWT"; "Use of this claim is OPTIONAL."; target contract §3 sets no rule for it.
+  # Why must: a fresh jti, never seen before, leaves the token valid under every rule the contract and RFC 7519 set (even one-time-use replay checks accept a first use); only a refusal fails.
   @must @auth-3.19 @rfc7519
   Scenario: A token with a JWT ID is accepted
     Given a token for "alice" with claim "jti" set to "\"0f8e4c1a-jti\""
     When the client calls "whoami"
     Then the tool succeeds
+
+  # Requirement: RFC 7519 §4.1.4: "Implementers MAY provide for some small leeway, usually no more than a few minutes, to account for clock skew." (§4.1.5 the same for nbf); a target that allows 20 s is worth knowing, and one that allows none is conformant.
+  @may @auth-3.20 @rfc7519 @core-app
+  Scenario Outline: A token within a small clock-skew leeway is accepted: <name>
+    Given the acceptable token "<name>"
+    When the client calls "whoami"
+    Then the tool succeeds
+
+    Examples:
+      | name                   |
+      | exp just inside leeway |
+      | nbf just inside leeway |
+
+  # Requirement: Suite advice, beyond RFC 7519 §4 (which lets a parser keep "only the lexically last duplicate member name"; here the last exp is valid): refusing duplicate claims keeps every parser of the token reading the same expiry.
+  @may @hardening @auth-3.21 @rfc7519 @core-app
+  Scenario: A token that repeats "exp" is refused with 401
+    Given the hostile token "duplicate exp keys"
+    When the client sends "initialize"
+    Then the response status is 401

@@ -19,12 +19,16 @@ Feature: 7. Scopes
   > (per RFC 6750 Section 3.1)" and a challenge with
   > error="insufficient_scope" and scope="[...]" "specifying the minimum
   > scopes needed for the operation".
-  > MCP 2025-11-25 Security Best Practices, hardening checklist: "Tool
-  > execution SHOULD be authorized per user identity and scope/role where
-  > applicable." Scope Minimization, Common Mistakes: "Treating claimed
-  > scopes in token as sufficient without server-side authorization logic".
+  > MCP 2025-11-25 Security Best Practices, Scope Minimization, Common
+  > Mistakes: "Treating claimed scopes in token as sufficient without
+  > server-side authorization logic".
+  > A refusal may come as a 403, a tool error or a JSON-RPC error (a tool
+  > hidden from a caller without its scope); each is a failed call. The
+  > backend check counts only calls to its API (`/api/`): a token exchange
+  > at `/oauth/token` is not a tool running.
 
-  # Requirement: A token holding exactly the tool's scope may call the tool (target contract §4 tool table; no false refusals).
+  # Requirement: Target contract §4, the tool table: each tool's scope (whoami "any valid token"; read, write or admin), and §3: scope "space-delimited, from `read`, `write`, `admin`; no scope implies another".
+  # Why must: the token holds exactly the scope the table names for the tool, so the call is authorized; refusing it is a false refusal, and any successful result passes.
   @must @auth-7.1 @core-app
   Scenario Outline: <user> holding exactly "<scope>" may call <tool>
     Given a valid token for "<user>"
@@ -42,7 +46,8 @@ Feature: 7. Scopes
       | sync_integration  | erin  | write  | {"integration_id": "{acme_integration}"}           |
       | system_status     | frank | admin  | {}                                                 |
 
-  # Requirement: A token holding exactly admin may call delete_ticket (target contract §4): the call reaches the backend, here for a ticket that exists nowhere, so that no seed data is lost.
+  # Requirement: Target contract §4: `delete_ticket` needs scope `admin` and calls `DELETE /api/tickets/{id}`; the call reaches the backend on frank's behalf, here for a ticket that exists nowhere, so that no seed data is lost.
+  # Why must: frank's token holds admin, so the contract has the tool call the backend with a token for frank; the step accepts whatever the backend answers and fails only when no call for frank arrived.
   @must @auth-7.2 @needs-backend @serial @core-app
   Scenario: frank holding exactly "admin" may call delete_ticket
     Given the backend recording is cleared
@@ -50,7 +55,8 @@ Feature: 7. Scopes
     When the client calls "delete_ticket" with {"ticket_id": "{missing_ticket}"}
     Then the backend received a token for "frank"
 
-  # Requirement: A tool call without the tool's scope is refused before the tool runs, with no backend call (target contract §3-§4: "no scope implies another"; MCP 2025-06-18 Error Handling: 403 for insufficient permissions).
+  # Requirement: Target contract §3: scope "space-delimited, from `read`, `write`, `admin`; no scope implies another", and §4 the tool table; MCP 2025-06-18 authorization, Error Handling: 403 for "Invalid scopes or insufficient permissions".
+  # Why must: the token lacks the tool's scope, so the tool may not run; every refusal passes (403, a tool error, a JSON-RPC error), and only a successful result or a call to the backend API fails.
   @must @auth-7.3 @needs-backend @serial @core-app @mcp-2025-06-18
   Scenario Outline: <user> without "<scope>" cannot call <tool>
     Given the backend recording is cleared
@@ -93,7 +99,8 @@ Feature: 7. Scopes
       | system_status     | admin | henry | {}                                                   |
       | system_status     | admin | gina  | {}                                                   |
 
-  # Requirement: Scopes come from the token, not from the user (target contract §3; MCP 2025-11-25: authorize "per user identity and scope"): alice, who may hold every scope, is refused what her token lacks, with no backend call.
+  # Requirement: Target contract §3: scope "space-delimited, from `read`, `write`, `admin`; no scope implies another": the scopes are the token's, not the user's; MCP 2025-11-25 Security Best Practices lists as a mistake "Treating claimed scopes in token as sufficient without server-side authorization logic".
+  # Why must: alice may hold every scope, but this token lacks the tool's; every refusal passes (403, a tool error, a JSON-RPC error), and only a successful result or a call to the backend API fails.
   @must @auth-7.4 @needs-backend @serial @core-app @mcp-2025-11-25
   Scenario Outline: A token of alice with scope "<scope>" cannot call <tool>
     Given the backend recording is cleared
@@ -112,7 +119,8 @@ Feature: 7. Scopes
       | system_status | read write  | {}                             |
       | list_tickets  |             | {}                             |
 
-  # Requirement: RFC 6750 §3: scope is "a space-delimited list of case-sensitive scope values"; a value that merely resembles read is not read, and the call is refused with no backend call.
+  # Requirement: RFC 6750 §3: "The "scope" attribute is a space-delimited list of case-sensitive scope values"; target contract §3: scope "space-delimited, from `read`, `write`, `admin`".
+  # Why must: split on spaces and compared case-sensitively, none of these values is read, so list_tickets may not run; every refusal passes, and only a successful result or a call to the backend API fails.
   @must @auth-7.5 @needs-backend @serial @rfc6750 @core-app
   Scenario Outline: A look-alike scope is not "read": <scope>
     Given the backend recording is cleared
@@ -130,7 +138,7 @@ Feature: 7. Scopes
       | read,write |
       | *          |
 
-  # Requirement: MCP 2025-11-25 "Runtime Insufficient Scope Errors": the server SHOULD answer 403 with error="insufficient_scope" and scope naming "the minimum scopes needed for the operation".
+  # Requirement: MCP 2025-11-25 authorization, Runtime Insufficient Scope Errors: "When a client makes a request with an access token with insufficient scope during runtime operations, the server **SHOULD** respond with:" `HTTP 403 Forbidden`, `error="insufficient_scope"`, and `scope="required_scope1 required_scope2"` "specifying the minimum scopes needed for the operation".
   @should @auth-7.6 @mcp-2025-11-25 @rfc6750
   Scenario Outline: <user> calling <tool> gets 403 insufficient_scope naming "<scope>"
     Given a valid token for "<user>"

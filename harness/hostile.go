@@ -257,7 +257,7 @@ var Hostile = []HostileCase{
 	},
 	{
 		Name: "duplicate alg keys",
-		Rule: "RFC 7515 §4 and RFC 7493 §2.3: header parameter names MUST be unique. Suite policy: reject. RFC 7515 §4 also lets a parser take the last duplicate (here HS256, correctly signed), so a last-wins target breaks only the suite's stricter rule",
+		Rule: "RFC 7515 §4 and RFC 7493 §2.3: header parameter names MUST be unique. RFC 7515 §4 lets a parser reject duplicates or take the last (here HS256, correctly signed), so a last-wins target is conformant; refusing is the suite's hardening advice",
 		Build: func(is *Issuer, u User) (string, error) {
 			return rawClaims(is, u, []byte(`{"alg":"none","alg":"HS256","typ":"JWT"}`), nil, nil)
 		},
@@ -395,7 +395,7 @@ var Hostile = []HostileCase{
 	},
 	{
 		Name: "oversized valid-looking token",
-		Rule: "suite policy (no RFC sets a limit): a target bounds the token length it parses; a correctly signed token with a 16 KiB padding claim is refused",
+		Rule: "suite hardening advice (no source sets a limit): a target bounds the token length it parses; a correctly signed token with a 16 KiB padding claim is refused",
 		Build: func(is *Issuer, u User) (string, error) {
 			claims := is.Claims(u)
 			claims["padding"] = strings.Repeat("x", 16<<10)
@@ -429,7 +429,7 @@ var Hostile = []HostileCase{
 			return map[string]any{"exp": strconv.FormatInt(now+600, 10)}, nil
 		}),
 	claimCase("exp duplicated as EXP",
-		"RFC 7519 §4 and RFC 8259 §8.3: claim names are compared case-sensitively, so EXP is not exp. Suite policy: a case-variant of a registered claim (exp valid, EXP far future) marks a parser-differential probe and is refused; RFC 7519 alone would ignore EXP",
+		"RFC 7519 §4 and RFC 8259 §8.3: claim names are compared case-sensitively, so EXP is not exp: a conforming parser ignores EXP (far future) and reads the valid exp. No scenario refuses this token; the token \"exp expired, EXP valid\" is the direction that catches a case-folding parser",
 		func(now int64) (map[string]any, []string) {
 			return map[string]any{"EXP": now + 10*365*24*3600}, nil
 		}),
@@ -444,7 +444,7 @@ var Hostile = []HostileCase{
 			return map[string]any{"nbf": now + 3600, "exp": now + 7200}, nil
 		}),
 	claimCase("iat in the future",
-		"contract §3: iat is honoured when present; a token issued an hour from now (beyond any leeway) is refused (iat = now + 1 h, exp = now + 2 h)",
+		"suite hardening advice (RFC 7519 §4.1.6 sets no rule for a future iat): a token issued an hour from now is refused (iat = now + 1 h, exp = now + 2 h)",
 		func(now int64) (map[string]any, []string) {
 			return map[string]any{"iat": now + 3600, "exp": now + 7200}, nil
 		}),
@@ -496,8 +496,19 @@ var Hostile = []HostileCase{
 		"contract §3: org_id is the user's organization; without it the target cannot scope backend calls",
 		func(int64) (map[string]any, []string) { return nil, []string{"org_id"} }),
 	{
+		Name: "duplicate exp keys, expired last",
+		Rule: "RFC 7519 §4: a parser either rejects duplicate claim names or takes the last (here \"exp\":future then \"exp\":past, so both refuse); a first-wins or mixed parser reads the future one and serves an expired token",
+		Build: func(is *Issuer, u User) (string, error) {
+			now := is.now().Unix()
+			return rawClaims(is, u, nil, func(p []byte) []byte {
+				dup := fmt.Sprintf(`{"exp":%d,"exp":%d,`, now+600, now-3600)
+				return append([]byte(dup), p[1:]...)
+			}, []string{"exp"})
+		},
+	},
+	{
 		Name: "duplicate exp keys",
-		Rule: "RFC 7519 §4 and RFC 7493 §2.3: claim names MUST be unique (here \"exp\":past then \"exp\":future). Suite policy: reject. RFC 7519 §4 also lets a parser take the last duplicate (the future one), so a last-wins target breaks only the suite's stricter rule; a first-wins one is not at risk, a mixed one is",
+		Rule: "RFC 7519 §4 and RFC 7493 §2.3: claim names MUST be unique (here \"exp\":past then \"exp\":future). RFC 7519 §4 lets a parser reject duplicates or take the last (the future one), so a last-wins target is conformant; refusing is the suite's hardening advice",
 		Build: func(is *Issuer, u User) (string, error) {
 			now := is.now().Unix()
 			return rawClaims(is, u, nil, func(p []byte) []byte {

@@ -51,7 +51,7 @@ func TestCatalogue(t *testing.T) {
 		"oversized valid-looking token", "exp in the past", "exp missing", "exp zero", "exp null", "exp string",
 		"exp duplicated as EXP", "exp expired, EXP valid", "nbf in the future", "iat in the future", "iss wrong",
 		"iss missing", "iss number", "aud missing", "aud other", "aud wrong case", "aud empty array", "aud number",
-		"sub missing", "org_id missing", "duplicate exp keys", "exp just outside leeway",
+		"sub missing", "org_id missing", "duplicate exp keys", "duplicate exp keys, expired last", "exp just outside leeway",
 	} {
 		if seen[name] != "Hostile" {
 			t.Errorf("Hostile lacks %q", name)
@@ -432,6 +432,15 @@ func hostileChecks() map[string]func(t *testing.T, is *Issuer, u User, j jws) {
 		"aud array without ours":  claimIs(map[string]string{"aud": `["other-api","another-api"]`}),
 		"aud number":              claimIs(map[string]string{"aud": "42"}),
 		"sub missing":             claimIs(map[string]string{"sub": ""}),
+		"duplicate exp keys, expired last": func(t *testing.T, is *Issuer, u User, j jws) {
+			want := fmt.Sprintf(`{"exp":%d,"exp":%d,`, now+600, now-3600)
+			if !bytes.HasPrefix(j.payload, []byte(want)) || bytes.Count(j.payload, []byte(`"exp":`)) != 2 {
+				t.Errorf("payload %s", j.payload)
+			}
+			if !json.Valid(j.payload) || !j.verifies(sha256.New, is.Secret) {
+				t.Error("not valid JSON, correctly signed")
+			}
+		},
 		"duplicate exp keys": func(t *testing.T, is *Issuer, u User, j jws) {
 			want := fmt.Sprintf(`{"exp":%d,"exp":%d,`, now-3600, now+600)
 			if !bytes.HasPrefix(j.payload, []byte(want)) || bytes.Count(j.payload, []byte(`"exp":`)) != 2 {

@@ -29,6 +29,10 @@ type Profile struct {
 	LogFile         string            `yaml:"log_file"`
 	Tools           map[string]string `yaml:"tools"`
 	Fixtures        Fixtures          `yaml:"fixtures"`
+	// Resource is the deployment's canonical resource URL (RFC 9728 §2
+	// "resource", RFC 8707 §2), when it is not the URL the suite reaches it
+	// by: a server behind a proxy that publishes its public https URL.
+	Resource string `yaml:"resource"`
 	// Keys is the key mode: hs256 (the default). jwks is refused with
 	// ErrJWKSExternal: the suite cannot sign for a deployment's real issuer.
 	Keys string `yaml:"keys"`
@@ -67,6 +71,12 @@ func LoadProfile(path string) (*Profile, error) {
 	}
 	if (p.SecretEnv == "") == (p.SecretFile == "") {
 		return nil, fmt.Errorf("profile %s: set exactly one of secret_env and secret_file", path)
+	}
+	if p.Resource != "" {
+		u, err := url.Parse(p.Resource)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
+			return nil, fmt.Errorf("profile %s: resource: %q is not an absolute http(s) URL without a fragment", path, p.Resource)
+		}
 	}
 	for name := range p.Tools {
 		if !isContractTool(name) {
@@ -125,6 +135,7 @@ func StartExternal(ctx context.Context, mcpURL string, p *Profile) (*Target, err
 		Issuer:   &Issuer{Secret: secret, Issuer: p.Issuer, Audience: p.Audience},
 		Fixtures: p.Fixtures,
 		Tools:    p.Tools,
+		Resource: strings.TrimRight(p.Resource, "/"),
 	}
 	if p.BackendAdminURL != "" {
 		t.Backend = &fakebackend.AdminClient{BaseURL: strings.TrimRight(p.BackendAdminURL, "/"), HTTP: http.DefaultClient}

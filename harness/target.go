@@ -22,7 +22,10 @@ type Target struct {
 	Kind    string // embedded, command, container, external
 	BaseURL string // http://127.0.0.1:port, no trailing slash
 	MCPURL  string // the MCP endpoint
-	Issuer  *Issuer
+	// Resource is the canonical resource URL the target publishes (profile
+	// key resource) when it differs from MCPURL; "" means MCPURL.
+	Resource string
+	Issuer   *Issuer
 	// Keys is the issuer's JWKS in JWKS mode (the target was given
 	// JWT_JWKS_URL and verifies RS256/ES256 tokens); nil in HS256 mode. Issuer
 	// still holds the claims settings and the fake backend's secret.
@@ -255,4 +258,13 @@ func lastLines(b []byte, n int, secret []byte) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// ResourceURL is the target's canonical resource identifier (RFC 9728 §2):
+// the profile's resource, or else the MCP URL the suite reaches it by.
+func (t *Target) ResourceURL() string {
+	if t.Resource != "" {
+		return t.Resource
+	}
+	return t.MCPURL
 }

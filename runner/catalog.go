@@ -23,6 +23,10 @@ type Case struct {
 	Level       string   // must, should, may
 	Tags        []string // all tags, with @
 	Requirement string   // the "# Requirement:" comment above the scenario
+	// WhyMust is the "# Why must:" comment under the requirement of a @must
+	// scenario: why every answer its source allows passes the check and
+	// only a violation fails it (docs/levels.md).
+	WhyMust string
 }
 
 // Catalog is every case of a feature set, keyed for lookup from a pickle.
@@ -31,7 +35,10 @@ type Catalog struct {
 	byKey map[string]*Case
 }
 
-var requirementComment = regexp.MustCompile(`^\s*#\s*Requirement:\s*(.+)$`)
+var (
+	requirementComment = regexp.MustCompile(`^\s*#\s*Requirement:\s*(.+)$`)
+	whyMustComment     = regexp.MustCompile(`^\s*#\s*Why must:\s*(.+)$`)
+)
 
 // LoadCatalog parses every *.feature file of fsys.
 func LoadCatalog(fsys fs.FS) (*Catalog, error) {
@@ -62,9 +69,12 @@ func (c *Catalog) add(file string, data []byte) error {
 	if doc.Feature == nil {
 		return nil
 	}
-	requirements := requirementsByLine(data)
-	// Scenario line → requirement, from the comment nearest above its tags.
+	requirements := commentsByLine(data, requirementComment)
+	whyMusts := commentsByLine(data, whyMustComment)
+	// Scenario line → requirement, from the comment nearest above its tags,
+	// and the "# Why must:" line between the two, if any.
 	scenarioReq := map[string]string{}
+	scenarioWhy := map[string]string{}
 	scenarioLine := map[string]int64{}
 	for _, child := range doc.Feature.Children {
 		if sc := child.Scenario; sc != nil {
@@ -74,6 +84,9 @@ func (c *Catalog) add(file string, data []byte) error {
 				first = min(first, t.Location.Line)
 			}
 			for l := first - 1; l > 0; l-- {
+				if w, ok := whyMusts[l]; ok {
+					scenarioWhy[sc.Id] = w
+				}
 				if r, ok := requirements[l]; ok {
 					scenarioReq[sc.Id] = r
 					break
@@ -96,6 +109,7 @@ func (c *Catalog) add(file string, data []byte) error {
 			Name:        p.Name,
 			Tags:        tags,
 			Requirement: scenarioReq[p.AstNodeIds[0]],
+			WhyMust:     scenarioWhy[p.AstNodeIds[0]],
 		}
 		for _, t := range tags {
 			switch {
@@ -129,11 +143,11 @@ func (c *Catalog) add(file string, data []byte) error {
 	return nil
 }
 
-func requirementsByLine(data []byte) map[int64]string {
+func commentsByLine(data []byte, comment *regexp.Regexp) map[int64]string {
 	out := map[int64]string{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for line := int64(1); sc.Scan(); line++ {
-		if m := requirementComment.FindStringSubmatch(sc.Text()); m != nil {
+		if m := comment.FindStringSubmatch(sc.Text()); m != nil {
 			out[line] = strings.TrimSpace(m[1])
 		}
 	}

@@ -9,7 +9,7 @@ package selftest
 var positiveChecks = map[string]string{
 	"auth-1.2":  "a valid token in the Authorization header is accepted: the baseline every refusal is measured against",
 	"auth-1.6":  "a Bearer header in any letter case or with several spaces is accepted (RFC 9110 §11.1, §11.4): guards against the seed's 401 for a lower-case bearer",
-	"auth-3.16": "tokens the specifications allow (aud array, clock skew, at+jwt) are accepted: a false refusal locks real users out",
+	"auth-3.16": "tokens the contract allows (aud array, at+jwt) are accepted: a false refusal locks real users out",
 	"auth-3.17": "a token without an optional claim (iat, nbf, email, name) is accepted",
 	"auth-3.18": "an unknown claim is ignored, not refused (RFC 7519 §4)",
 	"auth-3.19": "a token with a jti is accepted (RFC 7519 §4.1.7)",

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -96,12 +98,40 @@ func clientSends(ctx context.Context, method string) error {
 }
 
 func (s *scenario) send(ctx context.Context, ex harness.Exchange) error {
+	start := time.Now()
 	resp, err := s.env.Client.Do(ctx, ex)
-	if err != nil {
+	switch {
+	case err == nil:
+	case resp != nil && resp.Status/100 == 4:
+		// The refusal's status arrived, then the connection broke (a
+		// server that answers 431 and resets the socket while the client
+		// is still writing): the status is the answer.
+	case resp == nil && droppedBeforeAnswer(ctx, err):
+		// The target closed or reset the connection before answering: a
+		// refusal (RFC 9112 §9.6 lets a server close a connection; Node
+		// does so after 431 while the client still writes). Only "the
+		// request is refused" accepts it; every other check sees no answer.
+		s.resp, s.result, s.dropped = &harness.Response{Elapsed: time.Since(start)}, nil, err
+		return nil
+	default:
 		return err
 	}
-	s.resp, s.result = resp, nil
+	s.resp, s.result, s.dropped = resp, nil, nil
 	return nil
+}
+
+// droppedBeforeAnswer reports whether err means the target closed or reset
+// the connection before an answer, as opposed to the suite giving up (a
+// cancelled context, a timeout) or nothing listening at all.
+func droppedBeforeAnswer(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, syscall.ECONNREFUSED) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false
+	}
+	return true
 }
 
 func clientOpensStream(ctx context.Context) error {
@@ -171,7 +201,7 @@ func (s *scenario) callTool(ctx context.Context, sess *harness.Session, tool str
 			return err
 		}
 		if opened == nil {
-			s.resp, s.result = resp, nil
+			s.resp, s.result, s.dropped = resp, nil, nil
 			return nil
 		}
 		sess = opened
@@ -180,7 +210,7 @@ func (s *scenario) callTool(ctx context.Context, sess *harness.Session, tool str
 	if err != nil {
 		return err
 	}
-	s.resp, s.result = resp, result
+	s.resp, s.result, s.dropped = resp, result, nil
 	return nil
 }
 
@@ -200,8 +230,8 @@ func clientFetches(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	s.resp = &harness.Response{Status: r.StatusCode, Header: r.Header, Body: body, Elapsed: time.Since(start)}
-	s.metadata = nil
+	s.resp, s.dropped = &harness.Response{Status: r.StatusCode, Header: r.Header, Body: body, Elapsed: time.Since(start)}, nil
+	s.metadata, s.fetched = nil, path
 	_ = json.Unmarshal(body, &s.metadata)
 	return nil
 }

@@ -107,10 +107,12 @@ type scenario struct {
 	token      string              // the token under test; "" when none
 	creds      harness.Credentials // how it is sent
 	resp       *harness.Response   // the last answer of the target
+	dropped    error               // set when the target closed the connection instead of answering (resp.Status 0)
 	result     *harness.ToolResult // the last tool result, if any
 	call       *toolCall           // the last tool call
 	sessions   map[string]*harness.Session
 	metadata   map[string]any
+	fetched    string // the path of the last "the client fetches"
 	concurrent []concurrentOutcome
 	attackPath string
 	logMark    int // length of the target's log when the scenario began

@@ -186,6 +186,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 
 	// Then: HTTP and challenges.
 	step(sc, `^the response status is (\d+)$`, responseStatusIs)
+	step(sc, `^the response status is (\d+) or (\d+)$`, responseStatusIsEither)
 	step(sc, `^the request is accepted$`, requestAccepted)
 	step(sc, `^the request is refused$`, requestRefused)
 	step(sc, `^the challenge has no error code$`, challengeNoErrorCode)

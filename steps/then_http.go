@@ -22,6 +22,9 @@ type responseView struct{ s *scenario }
 
 func (v *responseView) describe() string {
 	r := v.s.resp
+	if v.s.dropped != nil {
+		return fmt.Sprintf("no answer: the connection closed before one (%v)", v.s.dropped)
+	}
 	return fmt.Sprintf("HTTP %d, WWW-Authenticate %q, body %s", r.Status, r.Header.Values("WWW-Authenticate"), v.s.redact(snippet(r.Body)))
 }
 
@@ -55,61 +58,48 @@ func requestRefused(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.resp.Status/100 != 4 {
-		return mismatch("the request refused (HTTP 4xx)", "%s", v.describe())
+	// A refusal is any 4xx (401, 400, 413, 431, ...) or a connection the
+	// target closed before answering: none of them serves the request.
+	if s.resp.Status/100 != 4 && s.dropped == nil {
+		return mismatch("the request refused (HTTP 4xx, or the connection closed before an answer)", "%s", v.describe())
 	}
 	return nil
 }
 
-// challenge returns the parameters of the Bearer challenge (RFC 6750 §3).
+// responseStatusIsEither: for requests the transports let a server refuse
+// by more than one status (401, or 405 for a GET or DELETE it does not
+// support: MCP 2025-06-18 and 2025-11-25 Streamable HTTP).
+func responseStatusIsEither(ctx context.Context, a, b int) error {
+	s := get(ctx)
+	v, err := s.response()
+	if err != nil {
+		return err
+	}
+	if s.resp.Status != a && s.resp.Status != b {
+		return mismatch(fmt.Sprintf("HTTP %d or %d", a, b), "%s", v.describe())
+	}
+	return nil
+}
+
+// challenge returns the parameters of the Bearer challenge (RFC 6750 §3),
+// wherever it stands among the challenges of the WWW-Authenticate field
+// (RFC 9110 §11.6.1: one field may carry several, e.g. DPoP and Bearer).
 func (s *scenario) challenge() (map[string]string, error) {
 	v, err := s.response()
 	if err != nil {
 		return nil, err
 	}
-	for _, h := range s.resp.Header.Values("WWW-Authenticate") {
-		if params, ok := parseBearerChallenge(h); ok {
-			return params, nil
+	values := s.resp.Header.Values("WWW-Authenticate")
+	cs, err := parseChallenges(values)
+	if err != nil {
+		return nil, mismatch("a WWW-Authenticate field of RFC 9110 §11.6.1 syntax", "%v", err)
+	}
+	for _, c := range cs {
+		if strings.EqualFold(c.scheme, "Bearer") {
+			return c.params, nil
 		}
 	}
 	return nil, mismatch("a WWW-Authenticate: Bearer challenge", "%s", v.describe())
-}
-
-// parseBearerChallenge parses `Bearer k="v", k2=v2` (RFC 9110 §11.2).
-func parseBearerChallenge(h string) (map[string]string, bool) {
-	scheme, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		return nil, false
-	}
-	params := map[string]string{}
-	for rest = strings.TrimSpace(rest); rest != ""; {
-		name, after, ok := strings.Cut(rest, "=")
-		if !ok {
-			break
-		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		after = strings.TrimLeft(after, " ")
-		var value string
-		if strings.HasPrefix(after, `"`) {
-			var b strings.Builder
-			i := 1
-			for ; i < len(after) && after[i] != '"'; i++ {
-				if after[i] == '\\' && i+1 < len(after) {
-					i++
-				}
-				b.WriteByte(after[i])
-			}
-			value, rest = b.String(), after[min(i+1, len(after)):]
-		} else {
-			value, rest, _ = strings.Cut(after, ",")
-			value = strings.TrimSpace(value)
-			rest = "," + rest
-		}
-		params[name] = value
-		rest = strings.TrimLeft(strings.TrimSpace(rest), ",")
-		rest = strings.TrimSpace(rest)
-	}
-	return params, true
 }
 
 func challengeNoErrorCode(ctx context.Context) error {
@@ -138,7 +128,10 @@ func challengeErrorIs(ctx context.Context, code string) error {
 
 // challengeNamesMetadata checks resource_metadata (RFC 9728 §5.1) and
 // follows it: the document must be served, without credentials, and name
-// this MCP endpoint as its resource.
+// the target's resource (RFC 9728 §3.3).
+// The URL may be on the target's host or, when the profile gives the
+// deployment's public resource, on that one's: it is then fetched by its
+// path from the target, so that the suite never leaves the machine.
 func challengeNamesMetadata(ctx context.Context) error {
 	s := get(ctx)
 	p, err := s.challenge()
@@ -154,10 +147,16 @@ func challengeNamesMetadata(ctx context.Context) error {
 		return mismatch("an absolute resource_metadata URL", "%q", raw)
 	}
 	base, _ := url.Parse(s.env.Target.BaseURL)
-	if u.Host != base.Host {
-		return mismatch("resource_metadata on the target's own host "+base.Host, "%q", raw)
+	res, _ := url.Parse(s.env.Target.ResourceURL())
+	fetch := raw
+	switch u.Host {
+	case base.Host:
+	case res.Host:
+		fetch = s.env.Target.BaseURL + u.EscapedPath()
+	default:
+		return mismatch("resource_metadata on the target's own host "+res.Host, "%q", raw)
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fetch, nil)
 	resp, err := s.env.Client.HTTP.Do(req)
 	if err != nil {
 		return mismatch("the resource_metadata URL to answer", "%v", err)
@@ -169,10 +168,40 @@ func challengeNamesMetadata(ctx context.Context) error {
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&doc) != nil {
 		return mismatch("200 with a JSON metadata document at "+raw, "HTTP %d", resp.StatusCode)
 	}
-	if doc.Resource != s.env.Target.MCPURL {
-		return mismatch(fmt.Sprintf("resource %q", s.env.Target.MCPURL), "resource %q", doc.Resource)
+	// RFC 9728 §3.3: metadata reached through resource_metadata must name
+	// "the URL that the client used to make the request": the resource,
+	// wherever the document sits (the root location's origin reading of
+	// allowedResources does not apply here).
+	if want := s.env.Target.ResourceURL(); doc.Resource != want {
+		return mismatch(fmt.Sprintf("resource %q (RFC 9728 §3.3: the URL the client used, for metadata reached through resource_metadata)", want), "resource %q", doc.Resource)
 	}
 	return nil
+}
+
+// allowedResources are the "resource" values RFC 9728 §3.3 allows in the
+// metadata served at path, for a target whose resource identifier is
+// resource: the identifier into which the well-known string was inserted.
+// At the path-suffixed location that is the resource itself. At the root
+// location it is, read literally, the origin; MCP 2025-11-25 (Protected
+// Resource Metadata Discovery Requirements) also serves the MCP endpoint's
+// own metadata there, so the resource itself is allowed too.
+func allowedResources(resource, path string) []string {
+	const wellKnown = "/.well-known/oauth-protected-resource"
+	r, err := url.Parse(resource)
+	if err != nil {
+		return []string{resource}
+	}
+	origin := r.Scheme + "://" + r.Host
+	switch strings.TrimRight(path, "/") {
+	case wellKnown + strings.TrimRight(r.Path, "/"):
+		if r.Path == "" || r.Path == "/" {
+			return []string{resource, origin, origin + "/"}
+		}
+		return []string{resource}
+	case wellKnown:
+		return []string{resource, origin, origin + "/"}
+	}
+	return []string{resource}
 }
 
 func challengeScopeIs(ctx context.Context, scope string) error {

@@ -19,16 +19,22 @@ func (s *scenario) metadataField(name string) (any, error) {
 	return v, nil
 }
 
+// metadataResourceIsMCPURL: the metadata names the target's resource as RFC
+// 9728 §3.3 allows for the well-known URL it was fetched from (the MCP URL,
+// or the profile's resource; at the root location also its origin).
 func metadataResourceIsMCPURL(ctx context.Context) error {
 	s := get(ctx)
 	v, err := s.metadataField("resource")
 	if err != nil {
 		return err
 	}
-	if v != s.env.Target.MCPURL {
-		return mismatch(fmt.Sprintf("resource %q (RFC 9728 §3.3: it must match the URL the client used)", s.env.Target.MCPURL), "%v", v)
+	allowed := allowedResources(s.env.Target.ResourceURL(), s.fetched)
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
 	}
-	return nil
+	return mismatch(fmt.Sprintf("resource one of %q (RFC 9728 §3.3: the identifier the well-known path %s was built from)", allowed, s.fetched), "%v", v)
 }
 
 func metadataNotEmpty(ctx context.Context, name string) error {
