@@ -52,7 +52,7 @@ func TestGoSDKExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	report.WriteText(&out, baseline)
+	report.WriteText(&out, runner.Policy{Strict: true, Baseline: baseline})
 	t.Logf("go-sdk example (build %v, suite %v):\n%s", built.Round(time.Millisecond), report.Duration.Round(time.Millisecond), out.String())
 
 	for _, f := range report.Failures(true, baseline) {

@@ -32,6 +32,9 @@ type Profile struct {
 	// Keys is the key mode: hs256 (the default). jwks is refused with
 	// ErrJWKSExternal: the suite cannot sign for a deployment's real issuer.
 	Keys string `yaml:"keys"`
+	// Hardening makes failed @hardening scenarios fail the run, as the
+	// runner's --hardening flag does.
+	Hardening bool `yaml:"hardening"`
 }
 
 // ContractTools are the tool names of the target contract (section 4).

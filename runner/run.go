@@ -56,9 +56,15 @@ type Result struct {
 
 // Report is the outcome of a run, in specification order.
 type Report struct {
-	Target   string
-	Results  []Result
-	Duration time.Duration
+	Target    string // the target's kind: embedded, command, container, external
+	TargetURL string // its MCP endpoint
+	Tags      string // the tag expression that selected the scenarios
+	Results   []Result
+	Started   time.Time
+	Duration  time.Duration
+	// Sources are the source tags of the catalog (@mcp-…, @rfc…), sorted:
+	// what the specification covers.
+	Sources []string
 }
 
 // DefaultTags is the selection when none is given: the scenarios of the
@@ -173,7 +179,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		suite.Run()
 	}
 
-	rep := &Report{Target: opts.Target.Kind, Duration: time.Since(start)}
+	rep := &Report{Target: opts.Target.Kind, TargetURL: opts.Target.MCPURL, Tags: opts.Tags,
+		Started: start, Duration: time.Since(start), Sources: catalog.Sources()}
 	for _, r := range results {
 		rep.Results = append(rep.Results, r)
 	}

@@ -8,7 +8,8 @@
 //	mcpauthspec --container                       refserver and the fake backend in Docker containers
 //
 // Exit status: 0 when every selected @must passes (and @should with
-// --strict), 1 otherwise, 2 for usage or configuration errors.
+// --strict, @hardening with --hardening), 1 otherwise, 2 for usage or
+// configuration errors.
 package main
 
 import (
@@ -25,6 +26,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
+	"github.com/mcpauthspec/mcpauthspec/features"
 	"github.com/mcpauthspec/mcpauthspec/harness"
 	"github.com/mcpauthspec/mcpauthspec/runner"
 	"github.com/mcpauthspec/mcpauthspec/steps"
@@ -47,6 +49,8 @@ type config struct {
 	profile      string
 	tags         string
 	strict       bool
+	hardening    bool
+	html         string
 	baseline     string
 	junit        string
 	jsonOut      string
@@ -71,10 +75,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.keys, "keys", harness.KeysHS256, "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; runs the @jwks scenarios)")
 	fs.StringVar(&c.tags, "tags", "", `godog tag expression selecting scenarios, e.g. "@must && ~@needs-logs"`)
 	fs.BoolVar(&c.strict, "strict", false, "fail on @should failures too")
+	fs.BoolVar(&c.hardening, "hardening", false, "fail on @hardening failures too (the suite's own advice; a profile's hardening: true does the same)")
 	fs.StringVar(&c.baseline, "baseline", "", "YAML file of expected failures with reasons; a listed scenario that passes fails the run")
 	fs.StringVar(&c.junit, "junit", "", "write a JUnit XML report to this file")
-	fs.StringVar(&c.jsonOut, "json", "", "write one JSON object per scenario to this file")
-	fs.StringVar(&c.markdown, "markdown", "", "write a Markdown report to this file")
+	fs.StringVar(&c.jsonOut, "json", "", "write a JSON report (envelope and one object per scenario) to this file")
+	fs.StringVar(&c.markdown, "markdown", "", "write a Markdown report (verdict, area matrix, failures; under 60 KB) to this file")
+	fs.StringVar(&c.html, "html", "", "write a single-file HTML report to this file")
 	fs.IntVar(&c.concurrency, "concurrency", 4, "scenarios run at once (@serial ones run alone)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", harness.DefaultStartTimeout, "how long to wait for the target's /healthz")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
@@ -133,10 +139,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
 		return 2
 	}
-	var baseline *runner.Baseline
+	policy := runner.Policy{Strict: c.strict, Hardening: c.hardening}
 	if c.baseline != "" {
-		if baseline, err = runner.LoadBaseline(c.baseline); err != nil {
+		if policy.Baseline, err = runner.LoadBaseline(c.baseline); err != nil {
 			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+		catalog, err := runner.LoadCatalog(features.FS)
+		if err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+		if err := policy.Baseline.Check(catalog); err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+	}
+	if c.profile != "" {
+		p, err := harness.LoadProfile(c.profile)
+		if err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+		policy.Hardening = policy.Hardening || p.Hardening
+	}
+	// A report that cannot be written is known before the run, not after it.
+	for _, f := range []struct{ flag, path string }{{"--junit", c.junit}, {"--json", c.jsonOut}, {"--markdown", c.markdown}, {"--html", c.html}} {
+		if f.path == "" {
+			continue
+		}
+		if err := runner.CheckWritable(f.path); err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %s: %v\n", f.flag, err)
 			return 2
 		}
 	}
@@ -181,9 +214,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		path  string
 		write func(io.Writer) error
 	}{
-		{c.junit, report.WriteJUnit},
-		{c.jsonOut, report.WriteJSON},
-		{c.markdown, func(w io.Writer) error { report.WriteMarkdown(w, baseline); return nil }},
+		{c.junit, func(w io.Writer) error { return report.WriteJUnit(w, policy) }},
+		{c.jsonOut, func(w io.Writer) error { return report.WriteJSON(w, policy) }},
+		{c.markdown, func(w io.Writer) error { return report.WriteMarkdown(w, policy) }},
+		{c.html, func(w io.Writer) error { return report.WriteHTML(w, policy) }},
 	} {
 		if out.path == "" {
 			continue
@@ -193,8 +227,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	report.WriteText(stdout, baseline)
-	if len(report.Failures(c.strict, baseline)) > 0 || len(baseline.Stale(report)) > 0 {
+	report.WriteText(stdout, policy)
+	if !policy.Passes(report) {
 		return 1
 	}
 	return 0

@@ -33,6 +33,7 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 	badProfile := writeFile(t, "bad.yaml", "issuer: core-app\nsecret_env: MCPAUTHSPEC_TEST_SECRET\ntypo_field: 1\n")
 	goodProfile := writeFile(t, "good.yaml", "secret_env: MCPAUTHSPEC_TEST_SECRET\n")
 	badBaseline := writeFile(t, "baseline.yaml", "expected_failures:\n  - id: auth-1.1\n")
+	unknownBaseline := writeFile(t, "unknown.yaml", "expected_failures:\n  - id: auth-99.1\n    reason: typo\n")
 	tests := []struct {
 		name string
 		args []string
@@ -45,6 +46,9 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 		{"missing profile", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", "/nonexistent.yaml"}, "no such file"},
 		{"profile with a typo", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", badProfile}, "typo_field"},
 		{"baseline without reason", []string{"--baseline", badBaseline}, "needs an id and a reason"},
+		{"baseline of an unknown id", []string{"--baseline", unknownBaseline}, "no scenario has the id auth-99.1"},
+		{"report in a missing directory", []string{"--junit", filepath.Join(t.TempDir(), "nodir", "out.xml")}, "--junit: cannot write"},
+		{"html report to a directory", []string{"--html", t.TempDir()}, "--html: "},
 		{"unreachable target", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", goodProfile, "--start-timeout", "300ms"}, "unreachable"},
 		{"not loopback", []string{"--target-url", "http://192.0.2.1/mcp", "--profile", goodProfile}, "not a loopback address"},
 		{"target exits", []string{"--target-cmd", "exit 3", "--start-timeout", "5s"}, "exited before it became healthy"},
@@ -82,12 +86,15 @@ func TestReportsAndExitStatus(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, "passed, 0 failed") {
 		t.Errorf("last line %q", last)
 	}
-	var rows []struct{ ID, Level, Status string }
+	var env struct {
+		Verdict string
+		Results []struct{ ID, Level, Status string }
+	}
 	data, _ := os.ReadFile(jsonPath)
-	if err := json.Unmarshal(data, &rows); err != nil || len(rows) == 0 {
+	if err := json.Unmarshal(data, &env); err != nil || len(env.Results) == 0 || env.Verdict != "pass" {
 		t.Fatalf("JSON report: %v %s", err, data)
 	}
-	for _, r := range rows {
+	for _, r := range env.Results {
 		if !strings.HasPrefix(r.ID, "auth-1.1") && !strings.HasPrefix(r.ID, "auth-5.1") || r.Status != "passed" {
 			t.Errorf("unexpected row %+v", r)
 		}
@@ -101,8 +108,8 @@ func TestReportsAndExitStatus(t *testing.T) {
 	if err := xml.Unmarshal(data, &suites); err != nil || len(suites.Suites) != 2 {
 		t.Errorf("JUnit report: %v %s", err, data)
 	}
-	if md, _ := os.ReadFile(mdPath); !strings.Contains(string(md), "| auth-5.1/1 |") {
-		t.Errorf("Markdown report lacks auth-5.1:\n%s", md)
+	if md, _ := os.ReadFile(mdPath); !strings.Contains(string(md), "**PASS: every @must met") || !strings.Contains(string(md), "| 5. ") {
+		t.Errorf("Markdown report lacks the verdict or area 5:\n%s", md)
 	}
 
 	// A baseline entry for a scenario that passes is stale: exit 1.
