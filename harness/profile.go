@@ -136,8 +136,8 @@ func StartExternal(ctx context.Context, mcpURL string, p *Profile) (*Target, err
 		path := p.LogFile
 		t.Logs = func() []byte { b, _ := os.ReadFile(path); return b }
 	}
-	if err := WaitHealthy(ctx, t.BaseURL, nil); err != nil {
-		return nil, fmt.Errorf("target %s is unreachable: %w", t.BaseURL, err)
+	if err := CheckRunning(ctx, t.BaseURL); err != nil {
+		return nil, fmt.Errorf("target unreachable: %w", err)
 	}
 	return t, nil
 }

@@ -20,11 +20,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	tclog "github.com/testcontainers/testcontainers-go/log"
+	"golang.org/x/term"
 
 	"github.com/mcpauthspec/mcpauthspec/features"
 	"github.com/mcpauthspec/mcpauthspec/harness"
@@ -58,6 +62,9 @@ type config struct {
 	concurrency  int
 	startTimeout time.Duration
 	quiet        bool
+	list         bool
+	ids          string
+	version      bool
 	loadCalls    int
 	keys         string
 }
@@ -73,7 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.targetURL, "target-url", "", "test the running MCP endpoint at this URL (needs --profile)")
 	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret, tools, fixtures)")
 	fs.StringVar(&c.keys, "keys", harness.KeysHS256, "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; runs the @jwks scenarios)")
-	fs.StringVar(&c.tags, "tags", "", `godog tag expression selecting scenarios, e.g. "@must && ~@needs-logs"`)
+	fs.StringVar(&c.tags, "tags", "", `tag expression selecting scenarios, Cucumber's ("@must and not (@load or @serial)") or godog's ("@must && ~@load")`)
 	fs.BoolVar(&c.strict, "strict", false, "fail on @should failures too")
 	fs.BoolVar(&c.hardening, "hardening", false, "fail on @hardening failures too (the suite's own advice; a profile's hardening: true does the same)")
 	fs.StringVar(&c.baseline, "baseline", "", "YAML file of expected failures with reasons; a listed scenario that passes fails the run")
@@ -83,11 +90,16 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.html, "html", "", "write a single-file HTML report to this file")
 	fs.IntVar(&c.concurrency, "concurrency", 4, "scenarios run at once (@serial ones run alone)")
 	fs.DurationVar(&c.startTimeout, "start-timeout", harness.DefaultStartTimeout, "how long to wait for the target's /healthz")
-	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress output (it is shown only when stderr is a terminal)")
+	fs.BoolVar(&c.list, "list", false, "list the selected scenarios (id, level, name) and exit; respects --tags and --id")
+	fs.StringVar(&c.ids, "id", "", "run only these scenario ids, comma-separated (auth-2.3, or auth-2.3/4 for one outline row); combines with --tags")
+	fs.BoolVar(&c.version, "version", false, "print the version and what the specification covers, and exit")
 	fs.IntVar(&c.loadCalls, "load-calls", 0, fmt.Sprintf("tool calls per @load scenario (default %d; the README's figures use 20000)", steps.DefaultLoadCalls))
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mcpauthspec [--target-cmd CMD | --container [--network host|bridge] | --target-url URL --profile FILE] [flags]")
+		w := fs.Output()
+		fmt.Fprint(w, usageHead)
 		fs.PrintDefaults()
+		fmt.Fprint(w, usageTail)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -116,12 +128,102 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usageError{errors.New("--keys jwks needs --network host: the suite's JWKS endpoint listens on 127.0.0.1 only")}
 	case c.targetURL != "" && c.profile == "":
 		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience and secret of the deployment)")}
+	case c.ids != "" && strings.ContainsAny(c.ids, "()&|~!@ "):
+		return nil, usageError{fmt.Errorf("--id %q: want ids separated by commas, e.g. auth-2.3,auth-1.3/2", c.ids)}
 	case c.concurrency < 1:
 		return nil, usageError{errors.New("--concurrency must be at least 1")}
 	case c.loadCalls < 0 || c.loadCalls > steps.MaxLoadCalls:
 		return nil, usageError{fmt.Errorf("--load-calls must be between 1 and %d (0: the default, %d)", steps.MaxLoadCalls, steps.DefaultLoadCalls)}
 	}
+	if c.ids != "" {
+		var terms []string
+		for _, id := range strings.Split(c.ids, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				terms = append(terms, "@"+id)
+			}
+		}
+		sel := strings.Join(terms, " or ")
+		if c.tags != "" {
+			sel = "(" + c.tags + ") and (" + sel + ")"
+		}
+		c.tags = sel
+	}
+	if _, err := runner.ParseTagExpr(c.tags); err != nil {
+		return nil, usageError{err}
+	}
 	return c, nil
+}
+
+const usageHead = `mcpauthspec checks that an MCP server acts as a conformant OAuth resource
+server, against the specification embedded in this binary.
+
+usage:
+  mcpauthspec [flags]                             the embedded reference stack
+  mcpauthspec --target-cmd CMD [flags]            a server the suite starts with the contract's environment
+  mcpauthspec --target-url URL --profile FILE     a running deployment
+  mcpauthspec --container [--network host|bridge] the reference images in Docker
+  mcpauthspec bench [flags]                       load: throughput and latency (bench -h)
+  mcpauthspec token --user NAME [--scope S]       print a token of a test user (JWT_SECRET_KEY)
+  mcpauthspec version                             version, MCP revisions and RFCs covered
+
+flags:
+`
+
+const usageTail = `
+exit status:
+  0  every selected @must passed (and @should with --strict, @hardening with --hardening)
+  1  a scenario failed that decides the verdict, or a baseline entry is stale
+  2  usage or configuration error: bad flag or tag expression, unreadable
+     profile or baseline, unwritable report path, target not reachable or not
+     healthy; one line on stderr
+
+The target contract: docs/target-contract.md in the source repository.
+`
+
+// writeVersion prints the build's version, VCS revision, and the MCP
+// revisions and RFCs the embedded specification covers.
+func writeVersion(w io.Writer) error {
+	version, rev := runner.BuildVersion()
+	catalog, err := runner.LoadCatalog(features.FS)
+	if err != nil {
+		return err
+	}
+	mcp, rfcs := runner.MCPRevisions(catalog.Sources())
+	fmt.Fprintf(w, "mcpauthspec %s", version)
+	if rev != "" {
+		fmt.Fprintf(w, " (revision %s)", rev)
+	}
+	fmt.Fprintf(w, "\nspecification: %d scenarios\nMCP revisions: %s\nRFCs: %s\n%s %s/%s\n",
+		len(catalog.Cases), strings.Join(mcp, ", "), strings.Join(rfcs, ", "), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}
+
+// writeList prints the scenarios expr selects: id, level, name.
+func writeList(w io.Writer, expr string) error {
+	catalog, err := runner.LoadCatalog(features.FS)
+	if err != nil {
+		return err
+	}
+	e, err := runner.ParseTagExpr(expr)
+	if err != nil {
+		return usageError{err}
+	}
+	cases := catalog.Select(e)
+	if len(cases) == 0 {
+		return usageError{fmt.Errorf("no scenario matched the tag expression %q", expr)}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, cs := range cases {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", cs.ID, strings.ToUpper(cs.Level), cs.Name)
+	}
+	return tw.Flush()
+}
+
+// isTerminal reports whether w is a terminal: progress is drawn only there,
+// never into a CI log.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -131,6 +233,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "bench" {
 		return runBench(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "version" {
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "mcpauthspec: version takes no arguments\n")
+			return 2
+		}
+		args = []string{"--version"}
+	}
 	c, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -138,6 +247,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
 		return 2
+	}
+	if c.version {
+		if err := writeVersion(stdout); err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+		return 0
+	}
+	if c.list {
+		if err := writeList(stdout, c.tags); err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+		return 0
+	}
+	if !isTerminal(stderr) {
+		c.quiet = true
 	}
 	policy := runner.Policy{Strict: c.strict, Hardening: c.hardening}
 	if c.baseline != "" {

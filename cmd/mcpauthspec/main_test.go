@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -33,6 +36,8 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 	badProfile := writeFile(t, "bad.yaml", "issuer: core-app\nsecret_env: MCPAUTHSPEC_TEST_SECRET\ntypo_field: 1\n")
 	goodProfile := writeFile(t, "good.yaml", "secret_env: MCPAUTHSPEC_TEST_SECRET\n")
 	badBaseline := writeFile(t, "baseline.yaml", "expected_failures:\n  - id: auth-1.1\n")
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
 	unknownBaseline := writeFile(t, "unknown.yaml", "expected_failures:\n  - id: auth-99.1\n    reason: typo\n")
 	tests := []struct {
 		name string
@@ -49,14 +54,26 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 		{"baseline of an unknown id", []string{"--baseline", unknownBaseline}, "no scenario has the id auth-99.1"},
 		{"report in a missing directory", []string{"--junit", filepath.Join(t.TempDir(), "nodir", "out.xml")}, "--junit: cannot write"},
 		{"html report to a directory", []string{"--html", t.TempDir()}, "--html: "},
-		{"unreachable target", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", goodProfile, "--start-timeout", "300ms"}, "unreachable"},
+		{"unreachable target", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", goodProfile}, "connection refused"},
+		{"healthz 404", []string{"--target-url", notFound.URL + "/mcp", "--profile", goodProfile}, "answered 404 Not Found"},
+		{"bad tag expression", []string{"--tags", "@must &&"}, `tag expression "@must &&"`},
+		{"unbalanced parenthesis", []string{"--tags", "(@must or @should"}, "is not closed"},
+		{"bad id list", []string{"--id", "auth-1.1 or auth-1.2"}, "--id"},
+		{"list selecting nothing", []string{"--list", "--tags", "@no-such-tag"}, "no scenario matched"},
 		{"not loopback", []string{"--target-url", "http://192.0.2.1/mcp", "--profile", goodProfile}, "not a loopback address"},
 		{"target exits", []string{"--target-cmd", "exit 3", "--start-timeout", "5s"}, "exited before it became healthy"},
 		{"target never healthy", []string{"--target-cmd", "echo starting; sleep 30", "--start-timeout", "300ms"}, "never answered 200"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
 			code, stdout, stderr := runCLI(t, tt.args...)
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v: a configuration error must be found quickly", d)
+			}
+			if strings.Count(stderr, "\n") != 1 && !strings.Contains(stderr, "its last output:") {
+				t.Errorf("stderr is not one line: %q", stderr)
+			}
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
@@ -158,5 +175,45 @@ func TestTokenSubcommand(t *testing.T) {
 	errOut.Reset()
 	if code := run(context.Background(), []string{"token"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "JWT_SECRET_KEY") {
 		t.Errorf("short secret: exit %d %q", code, errOut.String())
+	}
+}
+
+func TestVersionListAndHelp(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		var o, e strings.Builder
+		code := run(context.Background(), args, &o, &e)
+		stdout := o.String()
+		if code != 0 || !strings.HasPrefix(stdout, "mcpauthspec ") || !strings.Contains(stdout, "MCP revisions: 2025-06-18") || !strings.Contains(stdout, "RFC 6750") {
+			t.Errorf("%v: exit %d\n%s", args, code, stdout)
+		}
+	}
+	code, stdout, _ := runCLI(t, "--list", "--tags", "@must and @auth-1.3", "--id", "auth-1.3/2,auth-2.1")
+	if code != 0 || strings.TrimSpace(stdout) == "" || len(strings.Split(strings.TrimSpace(stdout), "\n")) != 1 || !strings.HasPrefix(stdout, "auth-1.3/2 ") || !strings.Contains(stdout, "MUST") {
+		t.Errorf("--list: exit %d\n%s", code, stdout)
+	}
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"version", "x"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "takes no arguments") {
+		t.Errorf("version x: exit %d %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"-h"}, &out, &errOut); code != 0 {
+		t.Errorf("-h: exit %d", code)
+	}
+	for _, want := range []string{"bench", "token", "version", "exit status", "  2  usage"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("-h lacks %q", want)
+		}
+	}
+}
+
+// Progress is drawn only on a terminal: a run whose stderr is a file or a
+// pipe (a CI log) writes nothing there.
+func TestNoProgressOffTerminal(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"--tags", "@auth-1.1"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("stderr off a terminal: %q", errOut.String())
 	}
 }
