@@ -308,6 +308,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	// Configuration mistakes (secret, issuer, audience, path, tool names)
+	// would read as hundreds of conformance failures: one line instead.
+	preCtx, cancel := context.WithTimeout(ctx, c.startTimeout)
+	err = harness.Preflight(preCtx, target)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+		return 2
+	}
+
 	var bar *progressbar.ProgressBar
 	if !c.quiet {
 		bar = progressbar.NewOptions(-1,

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauthspec/mcpauthspec/harness"
+	"github.com/mcpauthspec/mcpauthspec/runner"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -215,5 +218,63 @@ func TestNoProgressOffTerminal(t *testing.T) {
 	}
 	if errOut.Len() != 0 {
 		t.Errorf("stderr off a terminal: %q", errOut.String())
+	}
+}
+
+// A profile may leave out fixtures and tools: the scenarios that need them
+// are skipped with the reason, never failed.
+func TestProfileGapsSkip(t *testing.T) {
+	ctx := context.Background()
+	stack, err := harness.StartEmbedded(ctx, harness.EmbeddedOptions{})
+	if stack != nil {
+		t.Cleanup(func() { _ = stack.Close() })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MCPAUTHSPEC_GAPS_SECRET", string(stack.Issuer.Secret))
+	base := "secret_env: MCPAUTHSPEC_GAPS_SECRET\nbackend_admin_url: " + stack.BackendURL + "\n"
+	// A wrong secret is one pre-flight line and exit 2, not hundreds of
+	// failures.
+	t.Setenv("MCPAUTHSPEC_WRONG_SECRET", strings.Repeat("w", 32))
+	wrong := filepath.Join(t.TempDir(), "wrong.yaml")
+	os.WriteFile(wrong, []byte("secret_env: MCPAUTHSPEC_WRONG_SECRET\n"), 0o600)
+	if code, stdout, stderr := runCLI(t, "--target-url", stack.MCPURL, "--profile", wrong); code != 2 || stdout != "" ||
+		!strings.HasPrefix(stderr, "mcpauthspec: pre-flight: the target refused a valid token with 401") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("wrong secret: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, tt := range []struct {
+		name, profile, tags, reason string
+	}{
+		{"only whoami mapped", base + "tools:\n  whoami: whoami\n", "@auth-9.4 or @auth-9.5", "maps no tool"},
+		{"no fixtures", base, "not @load", "names no fixture"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			profile := filepath.Join(dir, "p.yaml")
+			os.WriteFile(profile, []byte(tt.profile), 0o600)
+			jsonPath := filepath.Join(dir, "r.json")
+			code, stdout, stderr := runCLI(t, "--target-url", stack.MCPURL, "--profile", profile, "--tags", tt.tags, "--json", jsonPath)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			var rep runner.JSONReport
+			data, _ := os.ReadFile(jsonPath)
+			if err := json.Unmarshal(data, &rep); err != nil {
+				t.Fatal(err)
+			}
+			skipped := 0
+			for _, r := range rep.Results {
+				if r.Status == runner.Failed {
+					t.Errorf("%s failed: %s", r.ID, r.Message)
+				}
+				if r.Status == runner.Skipped && strings.Contains(r.Message, tt.reason) {
+					skipped++
+				}
+			}
+			if skipped == 0 {
+				t.Errorf("no scenario skipped for %q:\n%s", tt.reason, stdout)
+			}
+		})
 	}
 }
