@@ -233,7 +233,10 @@ func WaitHealthy(ctx context.Context, baseURL string, exited <-chan struct{}) er
 // host or a 404 fails at once, with the cause. Other answers (a 503 while
 // the target warms up) are retried until ctx ends.
 func CheckRunning(ctx context.Context, baseURL string) error {
-	client := &http.Client{Timeout: 5 * time.Second}
+	return checkRunning(ctx, ExternalOptions{}.healthClient(), baseURL)
+}
+
+func checkRunning(ctx context.Context, client *http.Client, baseURL string) error {
 	tick := time.NewTicker(healthPollInterval)
 	defer tick.Stop()
 	for {

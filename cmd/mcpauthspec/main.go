@@ -50,6 +50,7 @@ type config struct {
 	container    bool
 	network      string
 	targetURL    string
+	allowRemote  bool
 	profile      string
 	tags         string
 	strict       bool
@@ -78,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.container, "container", false, "build refserver and fakebackend images from this checkout and test them in Docker containers")
 	fs.StringVar(&c.network, "network", "", "with --container: host or bridge; by default host with a Linux engine, bridge with Docker Desktop")
 	fs.StringVar(&c.targetURL, "target-url", "", "test the running MCP endpoint at this URL (needs --profile)")
+	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a --target-url that is not on this machine (the suite sends it hostile traffic: forged tokens, oversized requests, load)")
 	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret, tools, fixtures)")
 	fs.StringVar(&c.keys, "keys", harness.KeysHS256, "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; runs the @jwks scenarios)")
 	fs.StringVar(&c.tags, "tags", "", `tag expression selecting scenarios, Cucumber's ("@must and not (@load or @serial)") or godog's ("@must && ~@load")`)
@@ -126,6 +128,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usageError{fmt.Errorf("--keys jwks: %w", harness.ErrJWKSExternal)}
 	case c.keys == harness.KeysJWKS && c.network == harness.NetworkBridge:
 		return nil, usageError{errors.New("--keys jwks needs --network host: the suite's JWKS endpoint listens on 127.0.0.1 only")}
+	case c.allowRemote && c.targetURL == "":
+		return nil, usageError{errors.New("--allow-remote needs --target-url")}
 	case c.targetURL != "" && c.profile == "":
 		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience and secret of the deployment)")}
 	case c.ids != "" && strings.ContainsAny(c.ids, "()&|~!@ "):
@@ -383,7 +387,10 @@ func startTarget(ctx context.Context, c *config, stderr io.Writer) (*harness.Tar
 		if err != nil {
 			return nil, err
 		}
-		return harness.StartExternal(startCtx, c.targetURL, p)
+		return harness.StartExternalWith(startCtx, c.targetURL, p, harness.ExternalOptions{
+			AllowRemote: c.allowRemote,
+			Warn:        func(msg string) { fmt.Fprintf(stderr, "mcpauthspec: %s\n", msg) },
+		})
 	default:
 		return harness.StartEmbedded(startCtx, harness.EmbeddedOptions{JWKS: c.keys == harness.KeysJWKS})
 	}

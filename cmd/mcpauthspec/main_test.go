@@ -63,7 +63,8 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 		{"unbalanced parenthesis", []string{"--tags", "(@must or @should"}, "is not closed"},
 		{"bad id list", []string{"--id", "auth-1.1 or auth-1.2"}, "--id"},
 		{"list selecting nothing", []string{"--list", "--tags", "@no-such-tag"}, "no scenario matched"},
-		{"not loopback", []string{"--target-url", "http://192.0.2.1/mcp", "--profile", goodProfile}, "not a loopback address"},
+		{"not loopback", []string{"--target-url", "http://192.0.2.1/mcp", "--profile", goodProfile}, "is not on this machine"},
+		{"allow-remote without a URL", []string{"--allow-remote"}, "--allow-remote needs --target-url"},
 		{"target exits", []string{"--target-cmd", "exit 3", "--start-timeout", "5s"}, "exited before it became healthy"},
 		{"target never healthy", []string{"--target-cmd", "echo starting; sleep 30", "--start-timeout", "300ms"}, "never answered 200"},
 	}
