@@ -242,6 +242,9 @@ func (r *Report) WriteText(w io.Writer, p Policy) {
 	for _, id := range p.Baseline.Stale(r) {
 		fmt.Fprintf(w, "\n✗ baseline: %s is listed as an expected failure but passed; remove it from the baseline\n", id)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\nNote: %s\n", n)
+	}
 	fmt.Fprintf(w, "\n%s\n%s\n", r.VerdictLine(p), r.Totals().Summary())
 }
 

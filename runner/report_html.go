@@ -35,6 +35,8 @@ pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f7;padding:.5em;ma
 mcpauthspec {{.Version}}{{if .Revision}} ({{.Revision}}){{end}}.
 Started {{.Started}}, {{.Seconds}} s.{{if .R.Tags}} Tags <code>{{.R.Tags}}</code>.{{end}}
 Strict: {{.P.Strict}}. Hardening: {{.P.Hardening}}.</p>
+{{range .R.Notes}}<p>Note: {{.}}</p>
+{{end}}
 <h2>Areas</h2>
 <table>
 <tr><th>area</th><th>MUST</th><th>SHOULD</th><th>MAY</th><th>HARDENING</th></tr>

@@ -20,7 +20,8 @@ type JSONReport struct {
 		Kind string `json:"kind"`
 		URL  string `json:"url,omitempty"`
 	} `json:"target"`
-	Tags   string `json:"tags,omitempty"`
+	Tags   string   `json:"tags,omitempty"`
+	Notes  []string `json:"notes,omitempty"`
 	Policy struct {
 		Strict           bool     `json:"strict"`
 		Hardening        bool     `json:"hardening"`
@@ -61,6 +62,7 @@ func (r *Report) JSON(p Policy) JSONReport {
 	out.MCPRevisions, out.RFCs = MCPRevisions(r.Sources)
 	out.Target.Kind, out.Target.URL = r.Target, r.TargetURL
 	out.Tags = r.Tags
+	out.Notes = r.Notes
 	out.Policy.Strict, out.Policy.Hardening = p.Strict, p.Hardening
 	if p.Baseline != nil {
 		out.Policy.BaselineEntries = len(p.Baseline.entries)

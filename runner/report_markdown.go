@@ -38,6 +38,9 @@ func (r *Report) WriteMarkdown(w io.Writer, p Policy) error {
 		fmt.Fprintf(&b, ", tags `%s`", r.Tags)
 	}
 	b.WriteString(".\n\n")
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "> Note: %s\n\n", mdEscape(n))
+	}
 	b.WriteString("| area | MUST | SHOULD | MAY | HARDENING |\n|---|---|---|---|---|\n")
 	for _, a := range r.areas() {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdEscape(a.Feature), cell(a.Levels[LevelMust]), cell(a.Levels[LevelShould]), cell(a.Levels[LevelMay]), cell(a.Levels[LevelHardening]))

@@ -65,6 +65,8 @@ type Report struct {
 	// Sources are the source tags of the catalog (@mcp-…, @rfc…), sorted:
 	// what the specification covers.
 	Sources []string
+	// Notes say what the run could not cover, and why.
+	Notes []string
 }
 
 // DefaultTags is the selection when none is given: the scenarios of the
@@ -219,6 +221,55 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	sort.Slice(rep.Results, func(i, j int) bool { return order[rep.Results[i].ID] < order[rep.Results[j].ID] })
 	return rep, nil
+}
+
+// Merge joins the reports of one run's passes (one per key mode) into one,
+// in scenario id order.
+func Merge(reports ...*Report) *Report {
+	if len(reports) == 1 {
+		return reports[0]
+	}
+	out := &Report{}
+	seen := map[string]bool{}
+	for i, r := range reports {
+		if i == 0 {
+			out.Target, out.TargetURL, out.Started, out.Tags = r.Target, r.TargetURL, r.Started, r.Tags
+		}
+		out.Results = append(out.Results, r.Results...)
+		out.Notes = append(out.Notes, r.Notes...)
+		out.Duration += r.Duration
+		for _, s := range r.Sources {
+			if !seen[s] {
+				seen[s] = true
+				out.Sources = append(out.Sources, s)
+			}
+		}
+	}
+	sort.Strings(out.Sources)
+	sort.SliceStable(out.Results, func(i, j int) bool { return idLess(out.Results[i].ID, out.Results[j].ID) })
+	return out
+}
+
+// idLess orders scenario ids numerically: auth-2.10 after auth-2.9, and the
+// rows of an outline by row.
+func idLess(a, b string) bool {
+	na, nb := idNumbers(a), idNumbers(b)
+	for i := 0; i < len(na) && i < len(nb); i++ {
+		if na[i] != nb[i] {
+			return na[i] < nb[i]
+		}
+	}
+	return len(na) < len(nb)
+}
+
+func idNumbers(id string) []int {
+	var out []int
+	for _, f := range strings.FieldsFunc(strings.TrimPrefix(id, "auth-"), func(r rune) bool { return r == '.' || r == '/' }) {
+		n := 0
+		fmt.Sscanf(f, "%d", &n)
+		out = append(out, n)
+	}
+	return out
 }
 
 // tagSerial marks the scenarios that must run alone (steps.Register holds

@@ -81,7 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.targetURL, "target-url", "", "test the running MCP endpoint at this URL (needs --profile)")
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a --target-url that is not on this machine (the suite sends it hostile traffic: forged tokens, oversized requests, load)")
 	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret, tools, fixtures)")
-	fs.StringVar(&c.keys, "keys", harness.KeysHS256, "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; runs the @jwks scenarios)")
+	fs.StringVar(&c.keys, "keys", "", "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; the @jwks scenarios); by default both, each against a target of its own, when the suite starts the target")
 	fs.StringVar(&c.tags, "tags", "", `tag expression selecting scenarios, Cucumber's ("@must and not (@load or @serial)") or godog's ("@must && ~@load")`)
 	fs.BoolVar(&c.strict, "strict", false, "fail on @should failures too")
 	fs.BoolVar(&c.hardening, "hardening", false, "fail on @hardening failures too (the suite's own advice; a profile's hardening: true does the same)")
@@ -122,7 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usageError{errors.New("--network needs --container")}
 	case c.network != "" && c.network != harness.NetworkHost && c.network != harness.NetworkBridge:
 		return nil, usageError{fmt.Errorf("--network %q: want host or bridge", c.network)}
-	case c.keys != harness.KeysHS256 && c.keys != harness.KeysJWKS:
+	case c.keys != "" && c.keys != harness.KeysHS256 && c.keys != harness.KeysJWKS:
 		return nil, usageError{fmt.Errorf("--keys %q: want hs256 or jwks", c.keys)}
 	case c.keys == harness.KeysJWKS && (c.targetURL != "" || c.profile != ""):
 		return nil, usageError{fmt.Errorf("--keys jwks: %w", harness.ErrJWKSExternal)}
@@ -303,52 +303,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	target, err := startTarget(ctx, c, stderr)
-	if target != nil {
-		defer target.Close()
-	}
+	passes, note, err := planPasses(c)
 	if err != nil {
 		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
 		return 2
 	}
-
-	// Configuration mistakes (secret, issuer, audience, path, tool names)
-	// would read as hundreds of conformance failures: one line instead.
-	preCtx, cancel := context.WithTimeout(ctx, c.startTimeout)
-	err = harness.Preflight(preCtx, target)
-	cancel()
-	if err != nil {
-		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
-		return 2
+	var reports []*runner.Report
+	for _, pass := range passes {
+		rep, err := runPass(ctx, c, pass, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+		reports = append(reports, rep)
 	}
-
-	var bar *progressbar.ProgressBar
-	if !c.quiet {
-		bar = progressbar.NewOptions(-1,
-			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription("scenarios against "+target.Kind+" target"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-	}
-	report, err := runner.Run(ctx, runner.Options{
-		Target:      target,
-		Tags:        c.tags,
-		Concurrency: c.concurrency,
-		LoadCalls:   c.loadCalls,
-		OnResult: func(runner.Result) {
-			if bar != nil {
-				_ = bar.Add(1)
-			}
-		},
-	})
-	if bar != nil {
-		_ = bar.Finish()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
-		return 2
+	report := runner.Merge(reports...)
+	report.Tags = c.tags
+	if note != "" {
+		report.Notes = append(report.Notes, note)
 	}
 	for _, out := range []struct {
 		path  string
@@ -372,6 +344,112 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// pass is one target and the scenarios run against it: a run covers each
+// key mode with a target of its own.
+type pass struct {
+	keys string // harness.KeysHS256 or harness.KeysJWKS
+	tags string // the selection for this target
+}
+
+// planPasses decides the key modes of the run. An explicit --keys runs that
+// mode alone. Otherwise a target the suite starts is started once per mode
+// (HS256, then JWKS for area 14), so that one report covers both; a
+// --target-url deployment is tested in HS256 mode only, with a note saying
+// why. A mode none of whose scenarios is selected is left out.
+func planPasses(c *config) ([]pass, string, error) {
+	if c.keys != "" {
+		return []pass{{c.keys, c.tags}}, "", nil
+	}
+	note := ""
+	modes := []string{harness.KeysHS256, harness.KeysJWKS}
+	switch {
+	case c.targetURL != "" || c.profile != "":
+		modes = modes[:1]
+		note = "--target-url runs in HS256 mode only: area 14 (@jwks) needs a target that trusts the suite's own key set (JWT_JWKS_URL), so it runs only against a target the suite starts"
+	case c.container && (c.network == harness.NetworkBridge || c.network == "" && runtime.GOOS != "linux"):
+		modes = modes[:1]
+		note = "--container with a bridge network runs in HS256 mode only: area 14 (@jwks) needs --network host, because the suite's key set listens on 127.0.0.1"
+	}
+	catalog, err := runner.LoadCatalog(features.FS)
+	if err != nil {
+		return nil, "", err
+	}
+	var passes []pass
+	for _, m := range modes {
+		modeTag := "not @jwks"
+		if m == harness.KeysJWKS {
+			modeTag = "@jwks"
+		}
+		tags := modeTag
+		if strings.TrimSpace(c.tags) != "" {
+			tags = "(" + c.tags + ") and " + modeTag
+		}
+		e, err := runner.ParseTagExpr(tags)
+		if err != nil {
+			return nil, "", usageError{err}
+		}
+		if len(catalog.Select(e)) > 0 {
+			passes = append(passes, pass{m, tags})
+		}
+	}
+	if len(passes) == 0 {
+		if len(modes) == 1 {
+			// Let the runner report what the selection holds (scenarios
+			// of the other mode are skipped with the reason).
+			return []pass{{modes[0], c.tags}}, note, nil
+		}
+		return nil, "", usageError{fmt.Errorf("no scenario matched the tag expression %q", c.tags)}
+	}
+	return passes, note, nil
+}
+
+// runPass starts the target of one key mode, checks it, runs the pass's
+// scenarios against it and stops it.
+func runPass(ctx context.Context, c *config, p pass, stderr io.Writer) (*runner.Report, error) {
+	cc := *c
+	cc.keys = p.keys
+	target, err := startTarget(ctx, &cc, stderr)
+	if target != nil {
+		defer target.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Configuration mistakes (secret, issuer, audience, path, tool names)
+	// would read as hundreds of conformance failures: one line instead.
+	preCtx, cancel := context.WithTimeout(ctx, c.startTimeout)
+	err = harness.Preflight(preCtx, target)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	var bar *progressbar.ProgressBar
+	if !c.quiet {
+		bar = progressbar.NewOptions(-1,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("scenarios against "+target.Kind+" target, "+p.keys),
+			progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	report, err := runner.Run(ctx, runner.Options{
+		Target:      target,
+		Tags:        p.tags,
+		Concurrency: c.concurrency,
+		LoadCalls:   c.loadCalls,
+		OnResult: func(runner.Result) {
+			if bar != nil {
+				_ = bar.Add(1)
+			}
+		},
+	})
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	return report, err
 }
 
 func startTarget(ctx context.Context, c *config, stderr io.Writer) (*harness.Target, error) {

@@ -276,6 +276,34 @@ func TestProfileGapsSkip(t *testing.T) {
 			if skipped == 0 {
 				t.Errorf("no scenario skipped for %q:\n%s", tt.reason, stdout)
 			}
+			if len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "HS256 mode only") || !strings.Contains(stdout, "Note: --target-url runs in HS256 mode only") {
+				t.Errorf("notes %q: --target-url must say it cannot cover area 14", rep.Notes)
+			}
 		})
+	}
+}
+
+// A run whose target the suite starts covers both key modes in one report,
+// each against a target of its own; --keys picks one.
+func TestOneRunBothKeyModes(t *testing.T) {
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := runCLI(t, "--tags", "@auth-1.1 or @auth-14.1", "--json", jsonPath)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var rep runner.JSONReport
+	data, _ := os.ReadFile(jsonPath)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rep.Results {
+		got[strings.Split(r.ID, "/")[0]] = r.Status
+	}
+	if got["auth-1.1"] != runner.Passed || got["auth-14.1"] != runner.Passed {
+		t.Errorf("results %v, want auth-1.1 and auth-14.1 passed in one report", got)
+	}
+	if code, stdout, _ := runCLI(t, "--tags", "@auth-1.1 or @auth-14.1", "--keys", "hs256"); code != 0 || !strings.Contains(stdout, "skipped") {
+		t.Errorf("--keys hs256: exit %d, want @auth-14.1 skipped\n%s", code, stdout)
 	}
 }
