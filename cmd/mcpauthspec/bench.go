@@ -199,8 +199,13 @@ func runCompare(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) i
 		}
 		defer os.RemoveAll(dir)
 		nameA, nameB = "refserver", "go-sdk example"
-		if cmdA, err = goBuild(ctx, dir, "refserver", "github.com/mcpauthspec/mcpauthspec/cmd/refserver"); err == nil {
-			cmdB, err = goBuild(ctx, dir, "gosdk-server", "github.com/mcpauthspec/mcpauthspec/examples/gosdk-server")
+		src, err := harness.ModuleSource(ctx)
+		if err != nil {
+			benchFail(stderr, fmt.Errorf("--compare without --compare-a and --compare-b: %w", err))
+			return 2
+		}
+		if cmdA, err = goBuild(ctx, src, dir, "refserver", "./cmd/refserver"); err == nil {
+			cmdB, err = goBuild(ctx, src, dir, "gosdk-server", "./examples/gosdk-server")
 		}
 		if err != nil {
 			benchFail(stderr, err)
@@ -258,11 +263,13 @@ func runCompare(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) i
 }
 
 // goBuild builds pkg into dir and returns the command that runs it.
-func goBuild(ctx context.Context, dir, name, pkg string) (string, error) {
+func goBuild(ctx context.Context, src, dir, name, pkg string) (string, error) {
 	bin := filepath.Join(dir, name)
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+	cmd.Dir = src
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("--compare builds %s with go build from this module's source tree (or give --compare-a and --compare-b): %v\n%s", pkg, err, out)
+		return "", fmt.Errorf("--compare builds %s with go build in %s (or give --compare-a and --compare-b): %v\n%s", pkg, src, err, out)
 	}
 	// Quoted for /bin/sh -c: the temporary directory's name is the
 	// system's to choose.
