@@ -13,7 +13,10 @@ import (
 // one line naming the likely cause. A run that meets one stops with exit
 // status 2, because every scenario after it would fail for the same reason
 // and read as a conformance failure.
-type PreflightError struct{ Problem string }
+type PreflightError struct {
+	Problem string
+	Status  int // the HTTP status that refused the valid token, if one did
+}
 
 func (e *PreflightError) Error() string { return "pre-flight: " + e.Problem }
 
@@ -24,41 +27,41 @@ func (e *PreflightError) Error() string { return "pre-flight: " + e.Problem }
 func Preflight(ctx context.Context, t *Target) error {
 	tok, err := t.validToken(Users["alice"])
 	if err != nil {
-		return &PreflightError{"minting a token: " + err.Error()}
+		return &PreflightError{Problem: "minting a token: " + err.Error()}
 	}
 	c := NewClient(t.MCPURL)
 	creds := BearerHeader(tok)
 	sess, resp, err := c.Open(ctx, creds)
 	switch {
 	case err != nil && resp == nil:
-		return &PreflightError{fmt.Sprintf("POST %s: %s", t.MCPURL, dialProblem(err))}
+		return &PreflightError{Problem: fmt.Sprintf("POST %s: %s", t.MCPURL, dialProblem(err))}
 	case resp.Status == http.StatusNotFound:
-		return &PreflightError{fmt.Sprintf("POST %s answered 404 Not Found: no MCP endpoint at that path (the contract's is /mcp); check --target-url's path", t.MCPURL)}
+		return &PreflightError{Problem: fmt.Sprintf("POST %s answered 404 Not Found: no MCP endpoint at that path (the contract's is /mcp); check --target-url's path", t.MCPURL)}
 	case resp.Status == http.StatusUnauthorized:
 		how := "its challenge names no error"
 		if strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
 			how = `error="invalid_token"`
 		}
-		return &PreflightError{fmt.Sprintf("the target refused a valid token with 401 (%s): its secret, issuer or audience differs from the suite's (issuer %q, audience %q%s)",
-			how, t.Issuer.Issuer, t.Issuer.Audience, secretHint(t))}
+		return &PreflightError{Problem: fmt.Sprintf("the target refused a valid token with 401 (%s): its secret, issuer or audience differs from the suite's (issuer %q, audience %q%s)",
+			how, t.Issuer.Issuer, t.Issuer.Audience, secretHint(t)), Status: http.StatusUnauthorized}
 	case resp.Status == http.StatusForbidden:
-		return &PreflightError{fmt.Sprintf("the target refused initialize with a valid token with 403 (an Origin or scope policy?): %s", firstLine(resp.Body, tok))}
+		return &PreflightError{Problem: fmt.Sprintf("the target refused initialize with a valid token with 403 (an Origin or scope policy?): %s", firstLine(resp.Body, tok))}
 	case resp.Status != http.StatusOK:
-		return &PreflightError{fmt.Sprintf("initialize with a valid token answered HTTP %d: %s", resp.Status, firstLine(resp.Body, tok))}
+		return &PreflightError{Problem: fmt.Sprintf("initialize with a valid token answered HTTP %d: %s", resp.Status, firstLine(resp.Body, tok))}
 	case err != nil:
-		return &PreflightError{fmt.Sprintf("initialize with a valid token: %v", err)}
+		return &PreflightError{Problem: fmt.Sprintf("initialize with a valid token: %v", err)}
 	case sess == nil:
-		return &PreflightError{fmt.Sprintf("the target accepted initialize but refused notifications/initialized with HTTP %d", resp.Status)}
+		return &PreflightError{Problem: fmt.Sprintf("the target accepted initialize but refused notifications/initialized with HTTP %d", resp.Status)}
 	}
 
 	id := c.NewID()
 	list, err := c.Do(ctx, Exchange{Session: sess.ID, Creds: creds, Message: &Message{ID: id, Method: "tools/list", Params: map[string]any{}}})
 	if err != nil {
-		return &PreflightError{fmt.Sprintf("tools/list: %s", dialProblem(err))}
+		return &PreflightError{Problem: fmt.Sprintf("tools/list: %s", dialProblem(err))}
 	}
 	raw, err := list.RPCResult(id)
 	if err != nil {
-		return &PreflightError{fmt.Sprintf("tools/list with a valid token: %v", err)}
+		return &PreflightError{Problem: fmt.Sprintf("tools/list with a valid token: %v", err)}
 	}
 	var result struct {
 		Tools []struct {
@@ -66,7 +69,7 @@ func Preflight(ctx context.Context, t *Target) error {
 		} `json:"tools"`
 	}
 	if err := json.Unmarshal(raw, &result); err != nil {
-		return &PreflightError{fmt.Sprintf("tools/list result: %v", err)}
+		return &PreflightError{Problem: fmt.Sprintf("tools/list result: %v", err)}
 	}
 	has := map[string]bool{}
 	for _, tool := range result.Tools {
@@ -90,7 +93,7 @@ func Preflight(ctx context.Context, t *Target) error {
 		if t.Tools != nil {
 			fix = "fix the profile's tools: mapping, or leave out the tools the target lacks"
 		}
-		return &PreflightError{fmt.Sprintf("tools/list lacks %s: %s (docs/target-contract.md §4)", strings.Join(missing, ", "), fix)}
+		return &PreflightError{Problem: fmt.Sprintf("tools/list lacks %s: %s (docs/target-contract.md §4)", strings.Join(missing, ", "), fix)}
 	}
 	return nil
 }

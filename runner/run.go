@@ -223,6 +223,28 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return rep, nil
 }
 
+// SkipAll reports every case the tag expression selects as skipped, with
+// reason: a pass that could not run, shown in the report rather than left
+// out of it.
+func SkipAll(fsys fs.FS, kind, tags, reason string) (*Report, error) {
+	if fsys == nil {
+		fsys = features.FS
+	}
+	expr, err := ParseTagExpr(tags)
+	if err != nil {
+		return nil, err
+	}
+	catalog, err := LoadCatalog(fsys)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Target: kind, Tags: tags, Started: time.Now(), Sources: catalog.Sources()}
+	for _, cs := range catalog.Select(expr) {
+		rep.Results = append(rep.Results, Result{Case: *cs, Status: Skipped, Message: reason})
+	}
+	return rep, nil
+}
+
 // Merge joins the reports of one run's passes (one per key mode) into one,
 // in scenario id order.
 func Merge(reports ...*Report) *Report {

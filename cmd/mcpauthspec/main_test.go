@@ -307,3 +307,36 @@ func TestOneRunBothKeyModes(t *testing.T) {
 		t.Errorf("--keys hs256: exit %d, want @auth-14.1 skipped\n%s", code, stdout)
 	}
 }
+
+// A server that ignores JWT_JWKS_URL (optional in the contract) is not
+// failed for it: the JWKS scenarios of a default run are skipped with the
+// reason.
+func TestServerWithoutJWKSSkipsArea14(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the refserver binary; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "refserver")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mcpauthspec/mcpauthspec/cmd/refserver").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := runCLI(t, "--target-cmd", "env -u JWT_JWKS_URL "+bin, "--tags", "@auth-1.1 or @auth-14.1", "--json", jsonPath)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var rep runner.JSONReport
+	data, _ := os.ReadFile(jsonPath)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		switch {
+		case strings.HasPrefix(r.ID, "auth-1.1") && r.Status != runner.Passed,
+			strings.HasPrefix(r.ID, "auth-14.1") && (r.Status != runner.Skipped || !strings.Contains(r.Message, "JWT_JWKS_URL")):
+			t.Errorf("%s %s: %s", r.ID, r.Status, r.Message)
+		}
+	}
+	if len(rep.Results) < 2 {
+		t.Errorf("results %+v", rep.Results)
+	}
+}
