@@ -62,7 +62,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.DurationVar(&c.startTimeout, "start-timeout", harness.DefaultStartTimeout, "how long to wait for a target's /healthz")
 	fs.StringVar(&c.jsonOut, "json", "", `write the result as JSON to this file ("-": stdout, instead of the text)`)
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (with the embedded target, the server too) to this file")
-	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress output (it is drawn only when stderr is a terminal)")
 	fs.BoolVar(&c.compare, "compare", false, "compare two targets under the same load (default: refserver vs the go-sdk example)")
 	fs.StringVar(&c.compareA, "compare-a", "", "with --compare: the first target's command (default: refserver, built from this module)")
 	fs.StringVar(&c.compareB, "compare-b", "", "with --compare: the second target's command (default: examples/gosdk-server, built from this module)")
@@ -302,7 +302,8 @@ type benchProgress struct {
 }
 
 func progress(c *benchConfig, stderr io.Writer, what string) *benchProgress {
-	if c.quiet {
+	// Drawn only on a terminal, never into a CI log.
+	if c.quiet || !isTerminal(stderr) {
 		return nil
 	}
 	p := &benchProgress{what: what}
