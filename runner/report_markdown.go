@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // MarkdownLimit bounds the Markdown report, so that it fits a CI job
@@ -141,9 +142,13 @@ func (r *Report) WriteMarkdown(w io.Writer, p Policy) error {
 	return err
 }
 
+// truncate cuts s to at most n bytes, on a character boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

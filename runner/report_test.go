@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -302,5 +303,14 @@ func TestCheckWritable(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("CheckWritable left %d files", len(entries))
+	}
+}
+
+func TestTruncateKeepsUTF8(t *testing.T) {
+	s := strings.Repeat("é", 10) // two bytes each
+	for n := 0; n < len(s); n++ {
+		if got := truncate(s, n); !utf8.ValidString(got) || len(got) > n+len("…") {
+			t.Errorf("truncate(%d) = %q", n, got)
+		}
 	}
 }

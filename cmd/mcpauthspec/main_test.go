@@ -129,6 +129,13 @@ func TestReportsAndExitStatus(t *testing.T) {
 	if err := xml.Unmarshal(data, &suites); err != nil || len(suites.Suites) != 2 {
 		t.Errorf("JUnit report: %v %s", err, data)
 	}
+	// Against Jenkins' schema, when xmllint is here (runner's tests
+	// require it in CI).
+	if _, err := exec.LookPath("xmllint"); err == nil {
+		if out, err := exec.Command("xmllint", "--noout", "--schema", "../../runner/testdata/junit-10.xsd", junitPath).CombinedOutput(); err != nil {
+			t.Errorf("JUnit report invalid against junit-10.xsd: %v\n%s", err, out)
+		}
+	}
 	if md, _ := os.ReadFile(mdPath); !strings.Contains(string(md), "**PASS: every @must met") || !strings.Contains(string(md), "| 5. ") {
 		t.Errorf("Markdown report lacks the verdict or area 5:\n%s", md)
 	}
