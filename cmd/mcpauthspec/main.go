@@ -67,6 +67,7 @@ type config struct {
 	list         bool
 	ids          string
 	version      bool
+	images       *harness.ContainerImages // built once for both key modes of --container
 	loadCalls    int
 	keys         string
 }
@@ -309,6 +310,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
 		return 2
 	}
+	if c.container && len(passes) > 1 {
+		// Both key modes run the same two images: build them once.
+		quietTestcontainers()
+		opts := []harness.ContainerOption{}
+		if c.network != "" {
+			opts = append(opts, harness.WithNetworkMode(c.network))
+		}
+		images, err := harness.BuildContainerImages(ctx, opts...)
+		if err != nil {
+			fmt.Fprintf(stderr, "mcpauthspec: %v\n", err)
+			return 2
+		}
+		defer func() { _ = images.Remove(context.Background()) }()
+		c.images = images
+	}
 	var reports []*runner.Report
 	for _, pass := range passes {
 		rep, err := runPass(ctx, c, pass, stderr)
@@ -481,21 +497,28 @@ func startTarget(ctx context.Context, c *config, stderr io.Writer) (*harness.Tar
 	}
 }
 
+// quietTestcontainers silences testcontainers' log lines, which would break
+// the progress line, and turns its Ryuk reaper off unless the user asks for
+// it: the harness removes what it starts, on Ctrl-C too, so the reaper would
+// only be a backstop, and one whose image must be pulled from Docker Hub.
+func quietTestcontainers() {
+	tclog.SetDefault(tclog.NewNoopLogger())
+	if _, ok := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !ok {
+		_ = os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+}
+
 // startContainers runs the container target, with a spinner naming each
 // step: compiling and building the images takes seconds. --start-timeout
 // bounds each container's wait for /healthz, not the build.
 func startContainers(ctx context.Context, c *config, stderr io.Writer) (*harness.Target, error) {
-	// testcontainers' own log lines would break the progress line.
-	tclog.SetDefault(tclog.NewNoopLogger())
-	// The harness removes what it starts, on Ctrl-C too, so testcontainers'
-	// Ryuk reaper would only be a backstop, and one whose image must be
-	// pulled from Docker Hub. Off unless the user asks for it.
-	if _, ok := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !ok {
-		_ = os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
-	}
+	quietTestcontainers()
 	opts := []harness.ContainerOption{harness.WithStartTimeout(c.startTimeout)}
 	if c.network != "" {
 		opts = append(opts, harness.WithNetworkMode(c.network))
+	}
+	if c.images != nil {
+		opts = append(opts, harness.WithImages(c.images))
 	}
 	if !c.quiet {
 		bar := progressbar.NewOptions(-1,
