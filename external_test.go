@@ -59,7 +59,7 @@ fixtures:
 	c := report.Totals()
 	if c.Failed != 0 || c.Passed == 0 {
 		var out strings.Builder
-		report.WriteText(&out, nil)
+		report.WriteText(&out, runner.Policy{})
 		t.Fatalf("external mode:\n%s", out.String())
 	}
 	logScenarios := 0

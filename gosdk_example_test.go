@@ -77,7 +77,7 @@ func runAgainstBaseline(t *testing.T, command, baselinePath string, opts harness
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	report.WriteText(&out, baseline)
+	report.WriteText(&out, runner.Policy{Strict: true, Baseline: baseline})
 	t.Logf("suite %v:\n%s", report.Duration.Round(time.Millisecond), out.String())
 
 	for _, f := range report.Failures(true, baseline) {

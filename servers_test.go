@@ -11,7 +11,7 @@ import (
 )
 
 // serverLimits are the http.Server fields that bound what one client can
-// make a server hold: a zero value means "no limit" to net/http (README
+// make a server hold: a zero value means "no limit" to net/http (docs/performance.md,
 // "Reliability"). WriteTimeout is not among them: MCP's GET stream and the
 // fake backend's slow fault are long answers by design.
 var serverLimits = []string{"ReadHeaderTimeout", "ReadTimeout", "IdleTimeout", "MaxHeaderBytes"}

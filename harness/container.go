@@ -486,21 +486,17 @@ func buildBinaries(ctx context.Context, src, dir, arch string) error {
 	return nil
 }
 
-// sourceDir finds the mcpauthspec module the images are built from.
+// sourceDir finds the mcpauthspec module the images are built from (see
+// ModuleSource).
 func sourceDir(dir string) (string, error) {
 	if dir == "" {
-		out, err := exec.Command("go", "env", "GOMOD").Output()
+		d, err := ModuleSource(context.Background())
 		if err != nil {
-			return "", fmt.Errorf("the container target builds its images from the mcpauthspec source and needs the go command: %v", err)
+			return "", fmt.Errorf("the container target: %w", err)
 		}
-		gomod := strings.TrimSpace(string(out))
-		if gomod == "" || gomod == os.DevNull {
-			return "", errors.New("the container target builds its images from the mcpauthspec source: run it inside a checkout")
-		}
-		dir = filepath.Dir(gomod)
+		return d, nil
 	}
-	mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-	if err != nil || !bytes.Contains(mod, []byte("module github.com/mcpauthspec/mcpauthspec\n")) {
+	if _, err := checkSource(dir); err != nil {
 		return "", fmt.Errorf("%s is not the mcpauthspec source tree the container target builds its images from", dir)
 	}
 	return dir, nil

@@ -36,6 +36,9 @@ type Profile struct {
 	// Keys is the key mode: hs256 (the default). jwks is refused with
 	// ErrJWKSExternal: the suite cannot sign for a deployment's real issuer.
 	Keys string `yaml:"keys"`
+	// Hardening makes failed @hardening scenarios fail the run, as the
+	// runner's --hardening flag does.
+	Hardening bool `yaml:"hardening"`
 }
 
 // ContractTools are the tool names of the target contract (section 4).
@@ -114,6 +117,12 @@ func (p *Profile) secret() ([]byte, error) {
 // StartExternal checks that the deployment at mcpURL answers and returns it as
 // a target. mcpURL overrides the profile's target_url.
 func StartExternal(ctx context.Context, mcpURL string, p *Profile) (*Target, error) {
+	return StartExternalWith(ctx, mcpURL, p, ExternalOptions{})
+}
+
+// StartExternalWith is StartExternal with the choices of opts (a remote
+// target, how its host is resolved and dialed).
+func StartExternalWith(ctx context.Context, mcpURL string, p *Profile, opts ExternalOptions) (*Target, error) {
 	if mcpURL == "" {
 		mcpURL = p.TargetURL
 	}
@@ -121,8 +130,8 @@ func StartExternal(ctx context.Context, mcpURL string, p *Profile) (*Target, err
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("--target-url %q: not an http(s) URL", mcpURL)
 	}
-	if err := checkLoopback(u.Hostname()); err != nil {
-		return nil, fmt.Errorf("--target-url: %w", err)
+	if err := gateRemote(ctx, u.Hostname(), opts); err != nil {
+		return nil, err
 	}
 	secret, err := p.secret()
 	if err != nil {
@@ -144,8 +153,8 @@ func StartExternal(ctx context.Context, mcpURL string, p *Profile) (*Target, err
 		path := p.LogFile
 		t.Logs = func() []byte { b, _ := os.ReadFile(path); return b }
 	}
-	if err := WaitHealthy(ctx, t.BaseURL, nil); err != nil {
-		return nil, fmt.Errorf("target %s is unreachable: %w", t.BaseURL, err)
+	if err := checkRunning(ctx, opts.healthClient(), t.BaseURL); err != nil {
+		return nil, fmt.Errorf("target unreachable: %w", err)
 	}
 	return t, nil
 }

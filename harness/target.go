@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -217,7 +218,7 @@ func WaitHealthy(ctx context.Context, baseURL string, exited <-chan struct{}) er
 			}
 			last = fmt.Sprintf("status %d", resp.StatusCode)
 		} else {
-			last = "no answer"
+			last = "no answer: " + dialProblem(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -227,6 +228,52 @@ func WaitHealthy(ctx context.Context, baseURL string, exited <-chan struct{}) er
 		case <-tick.C:
 		}
 	}
+}
+
+// CheckRunning checks that an already running target answers 200 at
+// baseURL/healthz. Unlike WaitHealthy it does not wait for a target that
+// cannot be reached or has no /healthz: a refused connection, an unknown
+// host or a 404 fails at once, with the cause. Other answers (a 503 while
+// the target warms up) are retried until ctx ends.
+func CheckRunning(ctx context.Context, baseURL string) error {
+	return checkRunning(ctx, ExternalOptions{}.healthClient(), baseURL)
+}
+
+func checkRunning(ctx context.Context, client *http.Client, baseURL string) error {
+	tick := time.NewTicker(healthPollInterval)
+	defer tick.Stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/healthz", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("GET %s/healthz: no answer before the start timeout", baseURL)
+			}
+			return fmt.Errorf("GET %s/healthz: %s", baseURL, dialProblem(err))
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusOK:
+			return nil
+		case http.StatusNotFound:
+			return fmt.Errorf("GET %s/healthz answered 404 Not Found: the server is up, but a target of the contract answers 200 there (docs/target-contract.md §2); check --target-url's host and port", baseURL)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("GET %s/healthz answered %s until the start timeout, never 200", baseURL, resp.Status)
+		case <-tick.C:
+		}
+	}
+}
+
+// dialProblem is the cause of a failed request, without the URL that
+// net/http repeats.
+func dialProblem(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
 }
 
 // logBuffer collects a target's output for the hygiene scenarios.

@@ -24,7 +24,7 @@ import (
 	"github.com/mcpauthspec/mcpauthspec/fakebackend"
 )
 
-// The performance benchmarks of the reference server (README
+// The performance benchmarks of the reference server (docs/performance.md,
 // "Performance"):
 //
 //	go test -run '^$' -bench . -benchmem ./refserver/
@@ -49,7 +49,7 @@ func cpuTime() time.Duration {
 // reportCPU adds cpu-ns/op, the process's CPU time per iteration since
 // start, beside ns/op. On a machine shared with other work, wall time per
 // op grows with the machine's load; CPU time hardly does, so it is the
-// figure to compare across runs (README "Performance").
+// figure to compare across runs (docs/performance.md "Performance").
 func reportCPU(b *testing.B, start time.Duration) {
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
@@ -394,7 +394,7 @@ func TestRejectionCostsNoMoreThanAcceptance(t *testing.T) {
 	}
 }
 
-// Verify's goal (README "Performance") is at most 20 allocations per valid
+// Verify's goal (docs/performance.md "Performance") is at most 20 allocations per valid
 // token. It makes 5: the Claims, the payload string its strings share, the
 // audience and scope slices, and golang-jwt's validator's error list.
 // verifyMaxAllocs holds it near that, so that a change that

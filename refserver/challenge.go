@@ -92,7 +92,7 @@ var needsScope = func() map[string]string {
 // are fixed strings or configuration, never request data, so quoting them
 // needs no escaping beyond dropping quotes defensively.
 //
-// A refusal must cost no more than an acceptance (README "Performance"), or
+// A refusal must cost no more than an acceptance (docs/performance.md "Performance"), or
 // a flood of bad tokens would be cheaper to send than to answer: the
 // challenge is built in one buffer and the body from a struct.
 func writeRefusal(w http.ResponseWriter, metadataURL string, rf refusal) {
@@ -133,7 +133,7 @@ type refusalBody struct {
 
 // unquote drops what could end a quoted-string early. Built once: building
 // a Replacer allocates a 256-entry table, which made a refusal cost twice an
-// acceptance (pprof, README "Performance").
+// acceptance (pprof, docs/performance.md "Performance").
 var unquote = strings.NewReplacer(`"`, "", `\`, "")
 
 // param appends name="value" to a challenge, after a comma unless it is the

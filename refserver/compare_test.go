@@ -16,13 +16,13 @@ import (
 	"github.com/mcpauthspec/mcpauthspec/refserver"
 )
 
-// Goals of README "Performance" that a load comparison measures.
+// Goals of docs/performance.md "Performance" that a load comparison measures.
 const (
 	goalAuthOverhead = 0.05 // auth may add at most 5 % to a tools/call
 	goalGoSDKRatio   = 1.5  // refserver serves at least 1.5× the go-sdk example's calls
 )
 
-// TestCompare prints the side-by-side table of README "Performance":
+// TestCompare prints the side-by-side table of docs/performance.md "Performance":
 //
 //	MCPAUTHSPEC_COMPARE=1 go test -run '^TestCompare$' -count=1 -v ./refserver/
 //
@@ -44,7 +44,7 @@ const (
 // MCPAUTHSPEC_COMPARE_JSON names a file for the JSON.
 func TestCompare(t *testing.T) {
 	if os.Getenv("MCPAUTHSPEC_COMPARE") != "1" {
-		t.Skip("MCPAUTHSPEC_COMPARE=1 runs the load comparison (README \"Performance\")")
+		t.Skip("MCPAUTHSPEC_COMPARE=1 runs the load comparison (docs/performance.md \"Performance\")")
 	}
 	duration := time.Second
 	if v := os.Getenv("MCPAUTHSPEC_COMPARE_DURATION"); v != "" {

@@ -15,7 +15,7 @@ import (
 //
 // jwt.SigningMethodHS256 keys a new HMAC on every Verify: two SHA-256 blocks
 // of key schedule and five allocations, about a quarter of a Verify (pprof,
-// README "Performance"). A keyed state that is Reset returns to the
+// docs/performance.md "Performance"). A keyed state that is Reset returns to the
 // precomputed (K0 xor ipad) state instead (FIPS 198-1 §6 allows this; the
 // stored states are as secret as the key, and never leave this type).
 type hmacKey struct {

@@ -186,7 +186,7 @@ func (s *Server) Close() error {
 // ServeHTTP serves the MCP endpoint, the metadata and the health check.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Limits of the HTTP server (README "Reliability"). Each bounds what one
+// Limits of the HTTP server (docs/performance.md "Reliability"). Each bounds what one
 // client can make the server hold: time for a slow client, memory for a
 // large request.
 const (

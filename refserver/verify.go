@@ -323,7 +323,7 @@ func (r *rules) verify(token string, sigShape func(h *joseHeader, sig string) er
 	// parsed above, and only once the signature matched. Its Parse is not
 	// used: it would decode the header and the payload a second time, with
 	// encoding/json, into values nothing reads, which was two thirds of the
-	// time of a Verify (pprof, README "Performance").
+	// time of a Verify (pprof, docs/performance.md "Performance").
 	if err := r.checkSignature(h, token[:j], sig, key, sc); err != nil {
 		return nil, err
 	}

@@ -50,6 +50,32 @@ func LoadBaseline(path string) (*Baseline, error) {
 	return b, nil
 }
 
+// Check fails when an entry names no scenario of the catalog (neither a
+// case nor an outline), so that a typo cannot hide a failure.
+func (b *Baseline) Check(c *Catalog) error {
+	if b == nil {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, cs := range c.Cases {
+		known[cs.ID] = true
+		if outline, _, ok := strings.Cut(cs.ID, "/"); ok {
+			known[outline] = true
+		}
+	}
+	var unknown []string
+	for id := range b.entries {
+		if !known[id] {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("baseline: no scenario has the id %s", strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
 // entry returns the baseline entry covering id: the id itself, or for an
 // outline row (auth-2.3/4) the whole outline (auth-2.3).
 func (b *Baseline) entry(id string) (string, bool) {

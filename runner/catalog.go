@@ -20,7 +20,7 @@ type Case struct {
 	Feature     string   // the Feature title, e.g. "2. Token integrity"
 	File        string   // features/02_token_integrity.feature
 	Name        string   // the scenario name, placeholders filled
-	Level       string   // must, should, may
+	Level       string   // must, should, may, or hardening (@may @hardening)
 	Tags        []string // all tags, with @
 	Requirement string   // the "# Requirement:" comment above the scenario
 	// WhyMust is the "# Why must:" comment under the requirement of a @must
@@ -111,16 +111,27 @@ func (c *Catalog) add(file string, data []byte) error {
 			Requirement: scenarioReq[p.AstNodeIds[0]],
 			WhyMust:     scenarioWhy[p.AstNodeIds[0]],
 		}
+		hardening := false
 		for _, t := range tags {
 			switch {
 			case t == "@must" || t == "@should" || t == "@may":
 				cs.Level = strings.TrimPrefix(t, "@")
+			case t == tagHardening:
+				hardening = true
 			case strings.HasPrefix(t, "@auth-"):
 				cs.ID = strings.TrimPrefix(t, "@")
 			}
 		}
 		if cs.ID == "" || cs.Level == "" {
 			return fmt.Errorf("features/%s: scenario %q needs one @auth-… ID tag and one of @must/@should/@may", file, p.Name)
+		}
+		if hardening {
+			// The suite's own advice: no source requires it, so it can only
+			// be a @may, reported at a level of its own.
+			if cs.Level != LevelMay {
+				return fmt.Errorf("features/%s: scenario %q: @hardening goes with @may, not @%s", file, p.Name, cs.Level)
+			}
+			cs.Level = LevelHardening
 		}
 		if len(p.AstNodeIds) > 1 { // an outline row
 			rows[cs.ID]++
@@ -164,6 +175,25 @@ func pickleSteps(p *messages.Pickle) []string {
 
 func pickleKey(name string, steps []string) string {
 	return name + "\x00" + strings.Join(steps, "\x00")
+}
+
+// tagHardening marks the suite's own hardening advice (with @may).
+const tagHardening = "@hardening"
+
+// Sources returns the source tags of every case (@mcp-…, @rfc…), sorted.
+func (c *Catalog) Sources() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, cs := range c.Cases {
+		for _, t := range cs.Tags {
+			if (strings.HasPrefix(t, "@mcp-") || strings.HasPrefix(t, "@rfc")) && !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Lookup finds the case of a running pickle.

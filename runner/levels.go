@@ -2,7 +2,6 @@ package runner
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -26,9 +25,9 @@ func LevelTable(c *Catalog) string {
 		seen[id] = true
 		if cs.Feature != feature {
 			feature = cs.Feature
-			fmt.Fprintf(&b, "| **%s** | | | |\n", cell(feature))
+			fmt.Fprintf(&b, "| **%s** | | | |\n", mdCell(feature))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", id, LevelLabel(cs), cell(cs.Requirement), cell(cs.WhyMust))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", id, LevelLabel(cs), mdCell(cs.Requirement), mdCell(cs.WhyMust))
 	}
 	return b.String()
 }
@@ -36,13 +35,13 @@ func LevelTable(c *Catalog) string {
 // LevelLabel is the level as the table shows it: must, should, may, or
 // "may, hardening" for the suite's own advice (the @hardening marker).
 func LevelLabel(cs *Case) string {
-	if slices.Contains(cs.Tags, "@hardening") {
-		return cs.Level + ", hardening"
+	if cs.Level == LevelHardening {
+		return "may, hardening"
 	}
 	return cs.Level
 }
 
-// cell makes text safe inside a Markdown table cell.
-func cell(s string) string {
+// mdCell makes text safe inside a Markdown table cell.
+func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }

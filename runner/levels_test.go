@@ -32,13 +32,6 @@ func TestLevelTable(t *testing.T) {
 		if cs.Level != "must" && cs.WhyMust != "" {
 			t.Errorf("%s (%s) is @%s but has a # Why must: line", cs.ID, cs.File, cs.Level)
 		}
-		hardening := false
-		for _, tag := range cs.Tags {
-			hardening = hardening || tag == "@hardening"
-		}
-		if hardening && cs.Level != "may" {
-			t.Errorf("%s (%s) is @hardening, which goes only with @may", cs.ID, cs.File)
-		}
 	}
 	data, err := os.ReadFile(levelsFile)
 	if err != nil {

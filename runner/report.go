@@ -1,20 +1,96 @@
 package runner
 
 import (
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"text/tabwriter"
 )
 
-var levels = []string{"must", "should", "may"}
+// Requirement levels, in report order. A scenario tagged "@may @hardening"
+// (the suite's own advice, which no source requires) has the level
+// "hardening": it is reported apart and fails a run only when asked
+// (Policy.Hardening).
+const (
+	LevelMust      = "must"
+	LevelShould    = "should"
+	LevelMay       = "may"
+	LevelHardening = "hardening"
+)
+
+// Levels are every level, in report order.
+var Levels = []string{LevelMust, LevelShould, LevelMay, LevelHardening}
+
+// Policy decides which failures fail a run.
+type Policy struct {
+	Strict    bool      // failed @should scenarios fail the run
+	Hardening bool      // failed @hardening scenarios fail the run
+	Baseline  *Baseline // expected failures, which never fail the run
+}
+
+// Outcomes of a result under a policy, as the reports show them.
+const (
+	OutcomePassed   = "passed"
+	OutcomeSkipped  = "skipped"
+	OutcomeFailed   = "failed"   // fails the run
+	OutcomeBaseline = "baseline" // failed, as the baseline expects
+	OutcomeAdvisory = "advisory" // failed, at a level that does not fail this run
+)
+
+// Outcome is what res means for the verdict.
+func (p Policy) Outcome(res Result) string {
+	switch res.Status {
+	case Passed:
+		return OutcomePassed
+	case Failed:
+	default:
+		return OutcomeSkipped
+	}
+	if p.Baseline.Expects(res.ID) {
+		return OutcomeBaseline
+	}
+	switch {
+	case res.Level == LevelMust,
+		res.Level == LevelShould && p.Strict,
+		res.Level == LevelHardening && p.Hardening:
+		return OutcomeFailed
+	}
+	return OutcomeAdvisory
+}
+
+// Failures returns the results that fail the run under p.
+func (p Policy) Failures(r *Report) []Result {
+	var out []Result
+	for _, res := range r.Results {
+		if p.Outcome(res) == OutcomeFailed {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// Passes is the verdict: no failure under p, and no stale baseline entry.
+func (p Policy) Passes(r *Report) bool {
+	return len(p.Failures(r)) == 0 && len(p.Baseline.Stale(r)) == 0
+}
+
+// Failures returns the failed results that decide the verdict: every failed
+// @must, and failed @should when strict. Failures listed in the baseline are
+// excluded. (Policy.Failures with Hardening decides @hardening too.)
+func (r *Report) Failures(strict bool, baseline *Baseline) []Result {
+	return Policy{Strict: strict, Baseline: baseline}.Failures(r)
+}
 
 // Counts tallies results by status.
-type Counts struct{ Passed, Failed, Skipped int }
+type Counts struct {
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
 
 func (c *Counts) add(status string) {
 	switch status {
@@ -27,6 +103,9 @@ func (c *Counts) add(status string) {
 	}
 }
 
+// Total is the number of results counted.
+func (c Counts) Total() int { return c.Passed + c.Failed + c.Skipped }
+
 // Totals counts every result.
 func (r *Report) Totals() Counts {
 	var c Counts
@@ -34,6 +113,20 @@ func (r *Report) Totals() Counts {
 		c.add(res.Status)
 	}
 	return c
+}
+
+// ByLevel counts the results of each level.
+func (r *Report) ByLevel() map[string]Counts {
+	out := map[string]Counts{}
+	for _, l := range Levels {
+		out[l] = Counts{}
+	}
+	for _, res := range r.Results {
+		c := out[res.Level]
+		c.add(res.Status)
+		out[res.Level] = c
+	}
+	return out
 }
 
 // Summary is the closing line: "N passed, N failed" and ", N skipped" when
@@ -46,78 +139,139 @@ func (c Counts) Summary() string {
 	return s
 }
 
-// Failures returns the failed results that decide the verdict: every failed
-// @must, and failed @should when strict. Failures listed in the baseline are
-// excluded.
-func (r *Report) Failures(strict bool, baseline *Baseline) []Result {
-	var out []Result
-	for _, res := range r.Results {
-		if res.Status != Failed || baseline.Expects(res.ID) {
-			continue
+// VerdictLine is one line saying whether the run passes under p, and why
+// not.
+func (r *Report) VerdictLine(p Policy) string {
+	fails := p.Failures(r)
+	stale := p.Baseline.Stale(r)
+	if len(fails) == 0 && len(stale) == 0 {
+		what := "every @must met"
+		if p.Strict {
+			what += ", every @should met"
 		}
-		if res.Level == "must" || (strict && res.Level == "should") {
-			out = append(out, res)
+		if p.Hardening {
+			what += ", every @hardening met"
+		}
+		return "PASS: " + what + " (" + r.Totals().Summary() + ")"
+	}
+	byLevel := map[string]int{}
+	for _, f := range fails {
+		byLevel[f.Level]++
+	}
+	var parts []string
+	for _, l := range Levels {
+		if n := byLevel[l]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d @%s", n, l))
 		}
 	}
+	if len(stale) > 0 {
+		parts = append(parts, fmt.Sprintf("%d stale baseline entries", len(stale)))
+	}
+	return "FAIL: " + strings.Join(parts, ", ") + " (" + r.Totals().Summary() + ")"
+}
+
+// area is one feature of the matrix, with its counts per level.
+type area struct {
+	Feature string
+	Levels  map[string]*Counts
+}
+
+// areas returns the feature × level matrix, in area order.
+func (r *Report) areas() []area {
+	var out []area
+	index := map[string]int{}
+	for _, res := range r.Results {
+		i, ok := index[res.Feature]
+		if !ok {
+			i = len(out)
+			index[res.Feature] = i
+			a := area{Feature: res.Feature, Levels: map[string]*Counts{}}
+			for _, l := range Levels {
+				a.Levels[l] = &Counts{}
+			}
+			out = append(out, a)
+		}
+		if c := out[i].Levels[res.Level]; c != nil {
+			c.add(res.Status)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return areaOf(out[i].Feature) < areaOf(out[j].Feature) })
 	return out
 }
 
+// cell is one matrix cell: "passed/run", and the skipped ones.
+func cell(c *Counts) string {
+	if c.Total() == 0 {
+		return "-"
+	}
+	s := fmt.Sprintf("%d/%d", c.Passed, c.Passed+c.Failed)
+	if c.Skipped > 0 {
+		s += fmt.Sprintf(" (%d skipped)", c.Skipped)
+	}
+	return s
+}
+
 // WriteText writes the feature × level matrix, every failure as
-// Requirement / Expected / Actual, and the closing line.
-func (r *Report) WriteText(w io.Writer, baseline *Baseline) {
-	features := []string{}
-	matrix := map[string]map[string]*Counts{}
-	for _, res := range r.Results {
-		if matrix[res.Feature] == nil {
-			features = append(features, res.Feature)
-			matrix[res.Feature] = map[string]*Counts{}
-			for _, l := range levels {
-				matrix[res.Feature][l] = &Counts{}
-			}
-		}
-		matrix[res.Feature][res.Level].add(res.Status)
-	}
-	sort.SliceStable(features, func(i, j int) bool { return areaOf(features[i]) < areaOf(features[j]) })
+// Requirement / Expected / Actual (hardening advice in a section of its
+// own), the verdict line and the closing count.
+func (r *Report) WriteText(w io.Writer, p Policy) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "feature\tMUST\tSHOULD\tMAY\t")
-	cell := func(c *Counts) string {
-		if c.Passed+c.Failed+c.Skipped == 0 {
-			return "-"
-		}
-		s := fmt.Sprintf("%d/%d", c.Passed, c.Passed+c.Failed)
-		if c.Skipped > 0 {
-			s += fmt.Sprintf(" (%d skipped)", c.Skipped)
-		}
-		return s
-	}
-	for _, f := range features {
-		m := matrix[f]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", f, cell(m["must"]), cell(m["should"]), cell(m["may"]))
+	fmt.Fprintln(tw, "feature\tMUST\tSHOULD\tMAY\tHARDENING\t")
+	for _, a := range r.areas() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", a.Feature, cell(a.Levels[LevelMust]), cell(a.Levels[LevelShould]), cell(a.Levels[LevelMay]), cell(a.Levels[LevelHardening]))
 	}
 	tw.Flush()
 
+	var advice []Result
 	for _, res := range r.Results {
 		if res.Status != Failed {
 			continue
 		}
-		note := ""
-		if baseline.Expects(res.ID) {
-			note = " (expected by the baseline: " + baseline.Reason(res.ID) + ")"
+		if res.Level == LevelHardening && p.Outcome(res) != OutcomeFailed {
+			advice = append(advice, res)
+			continue
 		}
-		fmt.Fprintf(w, "\n✗ %s [%s] %s — %s%s\n", res.ID, strings.ToUpper(res.Level), res.Name, res.File, note)
-		if res.Requirement != "" {
-			fmt.Fprintf(w, "  Requirement: %s\n", res.Requirement)
-		}
-		if res.Expected != "" {
-			fmt.Fprintf(w, "  Expected:    %s\n  Actual:      %s\n", res.Expected, res.Actual)
-		} else {
-			fmt.Fprintf(w, "  Error:       %s\n", indent(res.Message))
+		writeTextFailure(w, res, p)
+	}
+	if len(advice) > 0 {
+		fmt.Fprintf(w, "\nHardening advice (the suite's own; fails the run only with --hardening):\n")
+		for _, res := range advice {
+			writeTextFailure(w, res, p)
 		}
 	}
-	for _, id := range baseline.Stale(r) {
+	for _, id := range p.Baseline.Stale(r) {
 		fmt.Fprintf(w, "\n✗ baseline: %s is listed as an expected failure but passed; remove it from the baseline\n", id)
 	}
-	fmt.Fprintf(w, "\n%s\n", r.Totals().Summary())
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\nNote: %s\n", n)
+	}
+	fmt.Fprintf(w, "\n%s\n%s\n", r.VerdictLine(p), r.Totals().Summary())
+}
+
+func writeTextFailure(w io.Writer, res Result, p Policy) {
+	note := ""
+	switch p.Outcome(res) {
+	case OutcomeBaseline:
+		note = " (expected by the baseline: " + p.Baseline.Reason(res.ID) + ")"
+	case OutcomeAdvisory:
+		note = " (does not fail this run)"
+	}
+	mark := "✗"
+	if p.Outcome(res) != OutcomeFailed {
+		mark = "!"
+	}
+	fmt.Fprintf(w, "\n%s %s [%s] %s — %s%s\n", mark, res.ID, strings.ToUpper(res.Level), res.Name, res.File, note)
+	if rev := revisionOf(res); rev != "" {
+		fmt.Fprintf(w, "  Revision:    %s\n", rev)
+	}
+	if res.Requirement != "" {
+		fmt.Fprintf(w, "  Requirement: %s\n", res.Requirement)
+	}
+	if res.Expected != "" {
+		fmt.Fprintf(w, "  Expected:    %s\n  Actual:      %s\n", res.Expected, res.Actual)
+	} else {
+		fmt.Fprintf(w, "  Error:       %s\n", indent(res.Message))
+	}
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n               ") }
@@ -128,109 +282,39 @@ func areaOf(feature string) int {
 	return n
 }
 
-// WriteJSON writes one object per scenario.
-func (r *Report) WriteJSON(w io.Writer) error {
-	type row struct {
-		ID       string   `json:"id"`
-		Feature  string   `json:"feature"`
-		Name     string   `json:"name"`
-		Level    string   `json:"level"`
-		Tags     []string `json:"tags"`
-		Status   string   `json:"status"`
-		Message  string   `json:"message,omitempty"`
-		Expected string   `json:"expected,omitempty"`
-		Actual   string   `json:"actual,omitempty"`
+// revisionOf is the MCP protocol revision a result was run under, when the
+// result records one (a Revision string field), else "".
+func revisionOf(res Result) string {
+	f := reflect.ValueOf(res).FieldByName("Revision")
+	if f.IsValid() && f.Kind() == reflect.String {
+		return f.String()
 	}
-	rows := make([]row, len(r.Results))
-	for i, res := range r.Results {
-		rows[i] = row{res.ID, res.Feature, res.Name, res.Level, res.Tags, res.Status, res.Message, res.Expected, res.Actual}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rows)
+	return ""
 }
 
-// WriteJUnit writes JUnit XML: one testsuite per feature, one testcase per
-// scenario.
-func (r *Report) WriteJUnit(w io.Writer) error {
-	type failure struct {
-		Message string `xml:"message,attr"`
-		Text    string `xml:",chardata"`
+// CheckWritable fails when a report could not be written to path: its
+// directory is missing or not writable, or path is a directory. It leaves
+// nothing behind, so that a run with a bad report path stops before the
+// first scenario.
+func CheckWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
 	}
-	type skipped struct {
-		Message string `xml:"message,attr"`
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	type testcase struct {
-		Name      string   `xml:"name,attr"`
-		Classname string   `xml:"classname,attr"`
-		Time      string   `xml:"time,attr"`
-		Failure   *failure `xml:"failure,omitempty"`
-		Skipped   *skipped `xml:"skipped,omitempty"`
+	if !st.IsDir() {
+		return fmt.Errorf("cannot write %s: %s is not a directory", path, dir)
 	}
-	type testsuite struct {
-		Name     string     `xml:"name,attr"`
-		Tests    int        `xml:"tests,attr"`
-		Failures int        `xml:"failures,attr"`
-		Skipped  int        `xml:"skipped,attr"`
-		Cases    []testcase `xml:"testcase"`
+	f, err := os.CreateTemp(dir, ".mcpauthspec-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	type testsuites struct {
-		XMLName xml.Name    `xml:"testsuites"`
-		Name    string      `xml:"name,attr"`
-		Suites  []testsuite `xml:"testsuite"`
-	}
-	out := testsuites{Name: "mcpauthspec"}
-	index := map[string]int{}
-	for _, res := range r.Results {
-		i, ok := index[res.Feature]
-		if !ok {
-			i = len(out.Suites)
-			index[res.Feature] = i
-			out.Suites = append(out.Suites, testsuite{Name: res.Feature})
-		}
-		tc := testcase{Name: res.ID + " " + res.Name, Classname: res.Feature, Time: fmt.Sprintf("%.3f", res.Duration.Seconds())}
-		s := &out.Suites[i]
-		s.Tests++
-		switch res.Status {
-		case Failed:
-			s.Failures++
-			text := res.Message
-			if res.Requirement != "" {
-				text = "Requirement: " + res.Requirement + "\n" + text
-			}
-			tc.Failure = &failure{Message: strings.ToUpper(res.Level) + " " + res.ID, Text: text}
-		case Skipped:
-			s.Skipped++
-			tc.Skipped = &skipped{Message: res.Message}
-		}
-		s.Cases = append(s.Cases, tc)
-	}
-	io.WriteString(w, xml.Header)
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	return enc.Encode(out)
-}
-
-// WriteMarkdown writes a report a person reads.
-func (r *Report) WriteMarkdown(w io.Writer, baseline *Baseline) {
-	c := r.Totals()
-	fmt.Fprintf(w, "# mcpauthspec report\n\nTarget: %s. %s.\n\n", r.Target, c.Summary())
-	fmt.Fprintln(w, "| ID | level | scenario | status | detail |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
-	for _, res := range r.Results {
-		detail := res.Message
-		if res.Expected != "" {
-			detail = "expected " + res.Expected + "; actual " + res.Actual
-		}
-		if res.Status == Failed && baseline.Expects(res.ID) {
-			detail = "baseline: " + baseline.Reason(res.ID) + ". " + detail
-		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", res.ID, res.Level, mdEscape(res.Name), res.Status, mdEscape(detail))
-	}
-}
-
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // WriteFile creates path and writes to it with write.

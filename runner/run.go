@@ -30,7 +30,7 @@ const (
 type Options struct {
 	Target      *harness.Target
 	Features    fs.FS  // default: the embedded specification
-	Tags        string // godog tag expression, e.g. "@must && ~@needs-logs"; "": DefaultTags
+	Tags        string // tag expression (ParseTagExpr), e.g. "@must and not @needs-logs"; "": DefaultTags
 	Concurrency int    // scenarios at once (default 4); @serial ones run last, alone
 	// SlowFault overrides how long the "slow" backend fault delays answers;
 	// it must exceed the target's backend timeout.
@@ -56,9 +56,17 @@ type Result struct {
 
 // Report is the outcome of a run, in specification order.
 type Report struct {
-	Target   string
-	Results  []Result
-	Duration time.Duration
+	Target    string // the target's kind: embedded, command, container, external
+	TargetURL string // its MCP endpoint
+	Tags      string // the tag expression that selected the scenarios
+	Results   []Result
+	Started   time.Time
+	Duration  time.Duration
+	// Sources are the source tags of the catalog (@mcp-…, @rfc…), sorted:
+	// what the specification covers.
+	Sources []string
+	// Notes say what the run could not cover, and why.
+	Notes []string
 }
 
 // DefaultTags is the selection when none is given: the scenarios of the
@@ -86,10 +94,32 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Tags == "" {
 		opts.Tags = DefaultTags(opts.Target)
 	}
+	expr, err := ParseTagExpr(opts.Tags)
+	if err != nil {
+		return nil, err
+	}
 	catalog, err := LoadCatalog(opts.Features)
 	if err != nil {
 		return nil, err
 	}
+	// The runner selects the cases itself (godog's own filter knows neither
+	// Cucumber's syntax nor outline rows): godog gets the ids of the
+	// selected scenarios and outlines, and the rows of an outline that were
+	// not selected are skipped before they start, and not reported.
+	selected := map[string]bool{}
+	var ids []string
+	for _, cs := range catalog.Select(expr) {
+		selected[cs.ID] = true
+		outline, _, _ := strings.Cut(cs.ID, "/")
+		if len(ids) == 0 || ids[len(ids)-1] != "@"+outline {
+			ids = append(ids, "@"+outline)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("no scenario matched the tag expression %q", opts.Tags)
+	}
+	godogTags := strings.Join(ids, ",")
+	var unselected sync.Map
 	env := steps.NewEnv(opts.Target)
 	defer env.Close()
 	if opts.SlowFault > 0 {
@@ -101,6 +131,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	results := map[string]Result{}
 	starts := sync.Map{}
 	record := func(ctx context.Context, p *godog.Scenario, err error) {
+		if _, ok := unselected.Load(p.Id); ok {
+			return
+		}
 		cs := catalog.Lookup(p)
 		if cs == nil {
 			cs = &Case{ID: "unknown", Name: p.Name, File: p.Uri}
@@ -148,6 +181,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			Name: "mcpauthspec",
 			ScenarioInitializer: func(sc *godog.ScenarioContext) {
 				sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+					if cs := catalog.Lookup(p); cs == nil || !selected[cs.ID] {
+						unselected.Store(p.Id, true)
+						return ctx, godog.ErrSkip
+					}
 					starts.Store(p.Id, time.Now())
 					return ctx, nil
 				})
@@ -162,7 +199,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 				Paths:          []string{"."},
 				Format:         "progress",
 				Output:         io.Discard,
-				Tags:           andTag(opts.Tags, pass.tag),
+				Tags:           andTag(godogTags, pass.tag),
 				Concurrency:    pass.concurrency,
 				Strict:         true,
 				NoColors:       true,
@@ -173,7 +210,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		suite.Run()
 	}
 
-	rep := &Report{Target: opts.Target.Kind, Duration: time.Since(start)}
+	rep := &Report{Target: opts.Target.Kind, TargetURL: opts.Target.MCPURL, Tags: opts.Tags,
+		Started: start, Duration: time.Since(start), Sources: catalog.Sources()}
 	for _, r := range results {
 		rep.Results = append(rep.Results, r)
 	}
@@ -182,10 +220,78 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		order[c.ID] = i
 	}
 	sort.Slice(rep.Results, func(i, j int) bool { return order[rep.Results[i].ID] < order[rep.Results[j].ID] })
-	if len(rep.Results) == 0 {
-		return rep, fmt.Errorf("no scenario matched the tag expression %q", opts.Tags)
+	return rep, nil
+}
+
+// SkipAll reports every case the tag expression selects as skipped, with
+// reason: a pass that could not run, shown in the report rather than left
+// out of it.
+func SkipAll(fsys fs.FS, kind, tags, reason string) (*Report, error) {
+	if fsys == nil {
+		fsys = features.FS
+	}
+	expr, err := ParseTagExpr(tags)
+	if err != nil {
+		return nil, err
+	}
+	catalog, err := LoadCatalog(fsys)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Target: kind, Tags: tags, Started: time.Now(), Sources: catalog.Sources()}
+	for _, cs := range catalog.Select(expr) {
+		rep.Results = append(rep.Results, Result{Case: *cs, Status: Skipped, Message: reason})
 	}
 	return rep, nil
+}
+
+// Merge joins the reports of one run's passes (one per key mode) into one,
+// in scenario id order.
+func Merge(reports ...*Report) *Report {
+	if len(reports) == 1 {
+		return reports[0]
+	}
+	out := &Report{}
+	seen := map[string]bool{}
+	for i, r := range reports {
+		if i == 0 {
+			out.Target, out.TargetURL, out.Started, out.Tags = r.Target, r.TargetURL, r.Started, r.Tags
+		}
+		out.Results = append(out.Results, r.Results...)
+		out.Notes = append(out.Notes, r.Notes...)
+		out.Duration += r.Duration
+		for _, s := range r.Sources {
+			if !seen[s] {
+				seen[s] = true
+				out.Sources = append(out.Sources, s)
+			}
+		}
+	}
+	sort.Strings(out.Sources)
+	sort.SliceStable(out.Results, func(i, j int) bool { return idLess(out.Results[i].ID, out.Results[j].ID) })
+	return out
+}
+
+// idLess orders scenario ids numerically: auth-2.10 after auth-2.9, and the
+// rows of an outline by row.
+func idLess(a, b string) bool {
+	na, nb := idNumbers(a), idNumbers(b)
+	for i := 0; i < len(na) && i < len(nb); i++ {
+		if na[i] != nb[i] {
+			return na[i] < nb[i]
+		}
+	}
+	return len(na) < len(nb)
+}
+
+func idNumbers(id string) []int {
+	var out []int
+	for _, f := range strings.FieldsFunc(strings.TrimPrefix(id, "auth-"), func(r rune) bool { return r == '.' || r == '/' }) {
+		n := 0
+		fmt.Sscanf(f, "%d", &n)
+		out = append(out, n)
+	}
+	return out
 }
 
 // tagSerial marks the scenarios that must run alone (steps.Register holds

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -166,5 +167,43 @@ func TestRunBothPasses(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
+	}
+}
+
+// TestRunSelectsOneOutlineRow: an outline row's id selects that row alone,
+// in Cucumber's syntax.
+func TestRunSelectsOneOutlineRow(t *testing.T) {
+	c, err := LoadCatalog(features.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := ""
+	for _, cs := range c.Cases {
+		if strings.HasSuffix(cs.ID, "/2") && !slices.Contains(cs.Tags, "@jwks") && !slices.Contains(cs.Tags, "@serial") {
+			row = cs.ID
+			break
+		}
+	}
+	ctx := t.Context()
+	target, err := harness.StartEmbedded(ctx, harness.EmbeddedOptions{})
+	if target != nil {
+		t.Cleanup(func() { _ = target.Close() })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(ctx, Options{Target: target, Tags: "@" + row + " or (@auth-1.1 and not @jwks)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rep.Results {
+		got = append(got, r.ID+" "+r.Status)
+	}
+	if diff := cmp.Diff([]string{"auth-1.1 passed", row + " passed"}, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if _, err := Run(ctx, Options{Target: target, Tags: "@must &&"}); err == nil {
+		t.Error("a bad expression ran")
 	}
 }

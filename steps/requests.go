@@ -254,6 +254,11 @@ func concurrentCalls(ctx context.Context, n int, names string) error {
 	if len(users) == 0 {
 		return fmt.Errorf("no users in %s", names)
 	}
+	for _, tool := range []string{"whoami", "list_tickets"} {
+		if _, ok := s.env.Target.Tool(tool); !ok {
+			return skip("the profile maps no tool to %q, which the concurrent calls need", tool)
+		}
+	}
 	clients := make([]*client.Client, len(users))
 	for i, u := range users {
 		tok, err := s.validToken(u)

@@ -169,6 +169,17 @@ func (s *scenario) expand(v string) (string, error) {
 		return v, nil
 	}
 	f := s.env.Target.Fixtures
+	// A fixture the profile does not name skips the scenario: it is the
+	// profile's gap, not the target's failure.
+	for _, fx := range []struct{ placeholder, key, value string }{
+		{"{acme_ticket}", "acme_ticket", f.AcmeTicket}, {"{globex_ticket}", "globex_ticket", f.GlobexTicket},
+		{"{acme_integration}", "acme_integration", f.AcmeIntegration}, {"{globex_integration}", "globex_integration", f.GlobexIntegration},
+		{"{missing_ticket}", "missing_ticket", f.MissingTicket}, {"{missing_integration}", "missing_integration", f.MissingIntegration},
+	} {
+		if fx.value == "" && strings.Contains(v, fx.placeholder) {
+			return "", skip("the profile names no fixture %s (fixtures: in the profile)", fx.key)
+		}
+	}
 	pairs := []string{
 		"{acme_ticket}", f.AcmeTicket, "{globex_ticket}", f.GlobexTicket,
 		"{acme_integration}", f.AcmeIntegration, "{globex_integration}", f.GlobexIntegration,

@@ -62,7 +62,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.DurationVar(&c.startTimeout, "start-timeout", harness.DefaultStartTimeout, "how long to wait for a target's /healthz")
 	fs.StringVar(&c.jsonOut, "json", "", `write the result as JSON to this file ("-": stdout, instead of the text)`)
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (with the embedded target, the server too) to this file")
-	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress output (it is drawn only when stderr is a terminal)")
 	fs.BoolVar(&c.compare, "compare", false, "compare two targets under the same load (default: refserver vs the go-sdk example)")
 	fs.StringVar(&c.compareA, "compare-a", "", "with --compare: the first target's command (default: refserver, built from this module)")
 	fs.StringVar(&c.compareB, "compare-b", "", "with --compare: the second target's command (default: examples/gosdk-server, built from this module)")
@@ -199,8 +199,13 @@ func runCompare(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) i
 		}
 		defer os.RemoveAll(dir)
 		nameA, nameB = "refserver", "go-sdk example"
-		if cmdA, err = goBuild(ctx, dir, "refserver", "github.com/mcpauthspec/mcpauthspec/cmd/refserver"); err == nil {
-			cmdB, err = goBuild(ctx, dir, "gosdk-server", "github.com/mcpauthspec/mcpauthspec/examples/gosdk-server")
+		src, err := harness.ModuleSource(ctx)
+		if err != nil {
+			benchFail(stderr, fmt.Errorf("--compare without --compare-a and --compare-b: %w", err))
+			return 2
+		}
+		if cmdA, err = goBuild(ctx, src, dir, "refserver", "./cmd/refserver"); err == nil {
+			cmdB, err = goBuild(ctx, src, dir, "gosdk-server", "./examples/gosdk-server")
 		}
 		if err != nil {
 			benchFail(stderr, err)
@@ -258,11 +263,13 @@ func runCompare(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) i
 }
 
 // goBuild builds pkg into dir and returns the command that runs it.
-func goBuild(ctx context.Context, dir, name, pkg string) (string, error) {
+func goBuild(ctx context.Context, src, dir, name, pkg string) (string, error) {
 	bin := filepath.Join(dir, name)
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+	cmd.Dir = src
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("--compare builds %s with go build from this module's source tree (or give --compare-a and --compare-b): %v\n%s", pkg, err, out)
+		return "", fmt.Errorf("--compare builds %s with go build in %s (or give --compare-a and --compare-b): %v\n%s", pkg, src, err, out)
 	}
 	// Quoted for /bin/sh -c: the temporary directory's name is the
 	// system's to choose.
@@ -295,7 +302,8 @@ type benchProgress struct {
 }
 
 func progress(c *benchConfig, stderr io.Writer, what string) *benchProgress {
-	if c.quiet {
+	// Drawn only on a terminal, never into a CI log.
+	if c.quiet || !isTerminal(stderr) {
 		return nil
 	}
 	p := &benchProgress{what: what}

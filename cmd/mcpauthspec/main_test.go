@@ -4,11 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mcpauthspec/mcpauthspec/harness"
+	"github.com/mcpauthspec/mcpauthspec/runner"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -33,6 +39,9 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 	badProfile := writeFile(t, "bad.yaml", "issuer: core-app\nsecret_env: MCPAUTHSPEC_TEST_SECRET\ntypo_field: 1\n")
 	goodProfile := writeFile(t, "good.yaml", "secret_env: MCPAUTHSPEC_TEST_SECRET\n")
 	badBaseline := writeFile(t, "baseline.yaml", "expected_failures:\n  - id: auth-1.1\n")
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	unknownBaseline := writeFile(t, "unknown.yaml", "expected_failures:\n  - id: auth-99.1\n    reason: typo\n")
 	tests := []struct {
 		name string
 		args []string
@@ -45,14 +54,30 @@ func TestUsageAndConfigurationErrors(t *testing.T) {
 		{"missing profile", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", "/nonexistent.yaml"}, "no such file"},
 		{"profile with a typo", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", badProfile}, "typo_field"},
 		{"baseline without reason", []string{"--baseline", badBaseline}, "needs an id and a reason"},
-		{"unreachable target", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", goodProfile, "--start-timeout", "300ms"}, "unreachable"},
-		{"not loopback", []string{"--target-url", "http://192.0.2.1/mcp", "--profile", goodProfile}, "not a loopback address"},
+		{"baseline of an unknown id", []string{"--baseline", unknownBaseline}, "no scenario has the id auth-99.1"},
+		{"report in a missing directory", []string{"--junit", filepath.Join(t.TempDir(), "nodir", "out.xml")}, "--junit: cannot write"},
+		{"html report to a directory", []string{"--html", t.TempDir()}, "--html: "},
+		{"unreachable target", []string{"--target-url", "http://127.0.0.1:1/mcp", "--profile", goodProfile}, "connection refused"},
+		{"healthz 404", []string{"--target-url", notFound.URL + "/mcp", "--profile", goodProfile}, "answered 404 Not Found"},
+		{"bad tag expression", []string{"--tags", "@must &&"}, `tag expression "@must &&"`},
+		{"unbalanced parenthesis", []string{"--tags", "(@must or @should"}, "is not closed"},
+		{"bad id list", []string{"--id", "auth-1.1 or auth-1.2"}, "--id"},
+		{"list selecting nothing", []string{"--list", "--tags", "@no-such-tag"}, "no scenario matched"},
+		{"not loopback", []string{"--target-url", "http://192.0.2.1/mcp", "--profile", goodProfile}, "is not on this machine"},
+		{"allow-remote without a URL", []string{"--allow-remote"}, "--allow-remote needs --target-url"},
 		{"target exits", []string{"--target-cmd", "exit 3", "--start-timeout", "5s"}, "exited before it became healthy"},
 		{"target never healthy", []string{"--target-cmd", "echo starting; sleep 30", "--start-timeout", "300ms"}, "never answered 200"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
 			code, stdout, stderr := runCLI(t, tt.args...)
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v: a configuration error must be found quickly", d)
+			}
+			if strings.Count(stderr, "\n") != 1 && !strings.Contains(stderr, "its last output:") {
+				t.Errorf("stderr is not one line: %q", stderr)
+			}
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
@@ -82,12 +107,15 @@ func TestReportsAndExitStatus(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, "passed, 0 failed") {
 		t.Errorf("last line %q", last)
 	}
-	var rows []struct{ ID, Level, Status string }
+	var env struct {
+		Verdict string
+		Results []struct{ ID, Level, Status string }
+	}
 	data, _ := os.ReadFile(jsonPath)
-	if err := json.Unmarshal(data, &rows); err != nil || len(rows) == 0 {
+	if err := json.Unmarshal(data, &env); err != nil || len(env.Results) == 0 || env.Verdict != "pass" {
 		t.Fatalf("JSON report: %v %s", err, data)
 	}
-	for _, r := range rows {
+	for _, r := range env.Results {
 		if !strings.HasPrefix(r.ID, "auth-1.1") && !strings.HasPrefix(r.ID, "auth-5.1") || r.Status != "passed" {
 			t.Errorf("unexpected row %+v", r)
 		}
@@ -101,8 +129,15 @@ func TestReportsAndExitStatus(t *testing.T) {
 	if err := xml.Unmarshal(data, &suites); err != nil || len(suites.Suites) != 2 {
 		t.Errorf("JUnit report: %v %s", err, data)
 	}
-	if md, _ := os.ReadFile(mdPath); !strings.Contains(string(md), "| auth-5.1/1 |") {
-		t.Errorf("Markdown report lacks auth-5.1:\n%s", md)
+	// Against Jenkins' schema, when xmllint is here (runner's tests
+	// require it in CI).
+	if _, err := exec.LookPath("xmllint"); err == nil {
+		if out, err := exec.Command("xmllint", "--noout", "--schema", "../../runner/testdata/junit-10.xsd", junitPath).CombinedOutput(); err != nil {
+			t.Errorf("JUnit report invalid against junit-10.xsd: %v\n%s", err, out)
+		}
+	}
+	if md, _ := os.ReadFile(mdPath); !strings.Contains(string(md), "**PASS: every @must met") || !strings.Contains(string(md), "| 5. ") {
+		t.Errorf("Markdown report lacks the verdict or area 5:\n%s", md)
 	}
 
 	// A baseline entry for a scenario that passes is stale: exit 1.
@@ -151,5 +186,164 @@ func TestTokenSubcommand(t *testing.T) {
 	errOut.Reset()
 	if code := run(context.Background(), []string{"token"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "JWT_SECRET_KEY") {
 		t.Errorf("short secret: exit %d %q", code, errOut.String())
+	}
+}
+
+func TestVersionListAndHelp(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		var o, e strings.Builder
+		code := run(context.Background(), args, &o, &e)
+		stdout := o.String()
+		if code != 0 || !strings.HasPrefix(stdout, "mcpauthspec ") || !strings.Contains(stdout, "MCP revisions: 2025-06-18") || !strings.Contains(stdout, "RFC 6750") {
+			t.Errorf("%v: exit %d\n%s", args, code, stdout)
+		}
+	}
+	code, stdout, _ := runCLI(t, "--list", "--tags", "@must and @auth-1.3", "--id", "auth-1.3/2,auth-2.1")
+	if code != 0 || strings.TrimSpace(stdout) == "" || len(strings.Split(strings.TrimSpace(stdout), "\n")) != 1 || !strings.HasPrefix(stdout, "auth-1.3/2 ") || !strings.Contains(stdout, "MUST") {
+		t.Errorf("--list: exit %d\n%s", code, stdout)
+	}
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"version", "x"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "takes no arguments") {
+		t.Errorf("version x: exit %d %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"-h"}, &out, &errOut); code != 0 {
+		t.Errorf("-h: exit %d", code)
+	}
+	for _, want := range []string{"bench", "token", "version", "exit status", "  2  usage"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("-h lacks %q", want)
+		}
+	}
+}
+
+// Progress is drawn only on a terminal: a run whose stderr is a file or a
+// pipe (a CI log) writes nothing there.
+func TestNoProgressOffTerminal(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"--tags", "@auth-1.1"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("stderr off a terminal: %q", errOut.String())
+	}
+}
+
+// A profile may leave out fixtures and tools: the scenarios that need them
+// are skipped with the reason, never failed.
+func TestProfileGapsSkip(t *testing.T) {
+	ctx := context.Background()
+	stack, err := harness.StartEmbedded(ctx, harness.EmbeddedOptions{})
+	if stack != nil {
+		t.Cleanup(func() { _ = stack.Close() })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MCPAUTHSPEC_GAPS_SECRET", string(stack.Issuer.Secret))
+	base := "secret_env: MCPAUTHSPEC_GAPS_SECRET\nbackend_admin_url: " + stack.BackendURL + "\n"
+	// A wrong secret is one pre-flight line and exit 2, not hundreds of
+	// failures.
+	t.Setenv("MCPAUTHSPEC_WRONG_SECRET", strings.Repeat("w", 32))
+	wrong := filepath.Join(t.TempDir(), "wrong.yaml")
+	os.WriteFile(wrong, []byte("secret_env: MCPAUTHSPEC_WRONG_SECRET\n"), 0o600)
+	if code, stdout, stderr := runCLI(t, "--target-url", stack.MCPURL, "--profile", wrong); code != 2 || stdout != "" ||
+		!strings.HasPrefix(stderr, "mcpauthspec: pre-flight: the target refused a valid token with 401") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("wrong secret: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, tt := range []struct {
+		name, profile, tags, reason string
+	}{
+		{"only whoami mapped", base + "tools:\n  whoami: whoami\n", "@auth-9.4 or @auth-9.5", "maps no tool"},
+		{"no fixtures", base, "not @load", "names no fixture"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			profile := filepath.Join(dir, "p.yaml")
+			os.WriteFile(profile, []byte(tt.profile), 0o600)
+			jsonPath := filepath.Join(dir, "r.json")
+			code, stdout, stderr := runCLI(t, "--target-url", stack.MCPURL, "--profile", profile, "--tags", tt.tags, "--json", jsonPath)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			var rep runner.JSONReport
+			data, _ := os.ReadFile(jsonPath)
+			if err := json.Unmarshal(data, &rep); err != nil {
+				t.Fatal(err)
+			}
+			skipped := 0
+			for _, r := range rep.Results {
+				if r.Status == runner.Failed {
+					t.Errorf("%s failed: %s", r.ID, r.Message)
+				}
+				if r.Status == runner.Skipped && strings.Contains(r.Message, tt.reason) {
+					skipped++
+				}
+			}
+			if skipped == 0 {
+				t.Errorf("no scenario skipped for %q:\n%s", tt.reason, stdout)
+			}
+			if len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "HS256 mode only") || !strings.Contains(stdout, "Note: --target-url runs in HS256 mode only") {
+				t.Errorf("notes %q: --target-url must say it cannot cover area 14", rep.Notes)
+			}
+		})
+	}
+}
+
+// A run whose target the suite starts covers both key modes in one report,
+// each against a target of its own; --keys picks one.
+func TestOneRunBothKeyModes(t *testing.T) {
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := runCLI(t, "--tags", "@auth-1.1 or @auth-14.1", "--json", jsonPath)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var rep runner.JSONReport
+	data, _ := os.ReadFile(jsonPath)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rep.Results {
+		got[strings.Split(r.ID, "/")[0]] = r.Status
+	}
+	if got["auth-1.1"] != runner.Passed || got["auth-14.1"] != runner.Passed {
+		t.Errorf("results %v, want auth-1.1 and auth-14.1 passed in one report", got)
+	}
+	if code, stdout, _ := runCLI(t, "--tags", "@auth-1.1 or @auth-14.1", "--keys", "hs256"); code != 0 || !strings.Contains(stdout, "skipped") {
+		t.Errorf("--keys hs256: exit %d, want @auth-14.1 skipped\n%s", code, stdout)
+	}
+}
+
+// A server that ignores JWT_JWKS_URL (optional in the contract) is not
+// failed for it: the JWKS scenarios of a default run are skipped with the
+// reason.
+func TestServerWithoutJWKSSkipsArea14(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the refserver binary; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "refserver")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mcpauthspec/mcpauthspec/cmd/refserver").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := runCLI(t, "--target-cmd", "env -u JWT_JWKS_URL "+bin, "--tags", "@auth-1.1 or @auth-14.1", "--json", jsonPath)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var rep runner.JSONReport
+	data, _ := os.ReadFile(jsonPath)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		switch {
+		case strings.HasPrefix(r.ID, "auth-1.1") && r.Status != runner.Passed,
+			strings.HasPrefix(r.ID, "auth-14.1") && (r.Status != runner.Skipped || !strings.Contains(r.Message, "JWT_JWKS_URL")):
+			t.Errorf("%s %s: %s", r.ID, r.Status, r.Message)
+		}
+	}
+	if len(rep.Results) < 2 {
+		t.Errorf("results %+v", rep.Results)
 	}
 }

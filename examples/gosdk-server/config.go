@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// config is the target contract's environment (target-contract.md §2).
+// config is the target contract's environment (docs/target-contract.md §2).
 type config struct {
 	listenAddr     string        // MCP_LISTEN_ADDR
 	secret         []byte        // JWT_SECRET_KEY

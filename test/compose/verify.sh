@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Verifies docker-compose.test.yml for real, the way the README has a user
+# Verifies docker-compose.test.yml for real, the way docs/containers.md has a user
 # run it: builds the images, brings the stack up, waits for both health
-# checks, runs the whole suite against it with the README's command and
+# checks, runs the whole suite against it with the command of docs/containers.md and
 # examples/profiles/compose.yaml, and removes the stack and its images.
 #
 # Uses `docker compose` where the Docker CLI has it, else Debian's
@@ -67,6 +67,6 @@ for svc in fakebackend refserver; do
 	echo "verify-compose: $svc healthy after $((SECONDS - start))s"
 done
 
-# The README's command.
+# The command of docs/containers.md.
 go run ./cmd/mcpauthspec --quiet --target-url http://127.0.0.1:18080/mcp --profile examples/profiles/compose.yaml
 echo "verify-compose: docker-compose.test.yml verified in $((SECONDS - start))s"
