@@ -32,6 +32,9 @@ type Profile struct {
 	// Keys is the key mode: hs256 (the default). jwks is refused with
 	// ErrJWKSExternal: the suite cannot sign for a deployment's real issuer.
 	Keys string `yaml:"keys"`
+	// Tokens are tokens the deployment's own issuer minted (supplied.go):
+	// with them the suite needs no secret and holds no key.
+	Tokens *SuppliedTokens `yaml:"tokens"`
 }
 
 // ContractTools are the tool names of the target contract (section 4).
@@ -61,11 +64,17 @@ func LoadProfile(path string) (*Profile, error) {
 	switch p.Keys {
 	case "", KeysHS256:
 	case KeysJWKS:
-		return nil, fmt.Errorf("profile %s: keys: %w", path, ErrJWKSExternal)
+		if p.Tokens == nil { // supplied tokens: any key mode
+			return nil, fmt.Errorf("profile %s: keys: %w", path, ErrJWKSExternal)
+		}
 	default:
 		return nil, fmt.Errorf("profile %s: keys: %q is not hs256 or jwks", path, p.Keys)
 	}
-	if (p.SecretEnv == "") == (p.SecretFile == "") {
+	if p.Tokens != nil {
+		if err := p.Tokens.checkProfile(&p); err != nil {
+			return nil, fmt.Errorf("profile %s: %w", path, err)
+		}
+	} else if (p.SecretEnv == "") == (p.SecretFile == "") {
 		return nil, fmt.Errorf("profile %s: set exactly one of secret_env and secret_file", path)
 	}
 	for name := range p.Tools {
@@ -114,17 +123,24 @@ func StartExternal(ctx context.Context, mcpURL string, p *Profile) (*Target, err
 	if err := checkLoopback(u.Hostname()); err != nil {
 		return nil, fmt.Errorf("--target-url: %w", err)
 	}
-	secret, err := p.secret()
-	if err != nil {
-		return nil, err
-	}
 	t := &Target{
 		Kind:     "external",
 		MCPURL:   strings.TrimRight(mcpURL, "/"),
 		BaseURL:  u.Scheme + "://" + u.Host,
-		Issuer:   &Issuer{Secret: secret, Issuer: p.Issuer, Audience: p.Audience},
 		Fixtures: p.Fixtures,
 		Tools:    p.Tools,
+	}
+	if p.Tokens != nil { // supplied tokens: no secret, no Issuer
+		if t.Supplied, err = NewSupplied(ctx, p.Tokens, p.Audience); err != nil {
+			return nil, err
+		}
+		t.Supplied.MCPURL = t.MCPURL
+	} else {
+		secret, err := p.secret()
+		if err != nil {
+			return nil, err
+		}
+		t.Issuer = &Issuer{Secret: secret, Issuer: p.Issuer, Audience: p.Audience}
 	}
 	if p.BackendAdminURL != "" {
 		t.Backend = &fakebackend.AdminClient{BaseURL: strings.TrimRight(p.BackendAdminURL, "/"), HTTP: http.DefaultClient}
