@@ -118,6 +118,9 @@ func (r *Report) WriteText(w io.Writer, baseline *Baseline) {
 		fmt.Fprintf(w, "\n✗ baseline: %s is listed as an expected failure but passed; remove it from the baseline\n", id)
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Totals().Summary())
+	if r.Coverage != nil {
+		fmt.Fprintln(w, r.Coverage.Line())
+	}
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n               ") }

@@ -59,6 +59,8 @@ type Report struct {
 	Target   string
 	Results  []Result
 	Duration time.Duration
+	// Coverage is set in a run with supplied tokens (coverage.go).
+	Coverage *Coverage `json:"coverage,omitempty"`
 }
 
 // DefaultTags is the selection when none is given: the scenarios of the
@@ -66,6 +68,9 @@ type Report struct {
 // scenarios, any other target every scenario but those. Explicitly selected
 // scenarios of the other mode are skipped with the reason.
 func DefaultTags(t *harness.Target) string {
+	if t.Supplied != nil {
+		return "" // every scenario: those the tokens cannot reach skip with the reason
+	}
 	if t.Keys != nil {
 		return "@jwks"
 	}
@@ -86,6 +91,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Tags == "" {
 		opts.Tags = DefaultTags(opts.Target)
 	}
+	supplied := opts.Target.Supplied != nil
 	catalog, err := LoadCatalog(opts.Features)
 	if err != nil {
 		return nil, err
@@ -176,6 +182,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	rep := &Report{Target: opts.Target.Kind, Duration: time.Since(start)}
 	for _, r := range results {
 		rep.Results = append(rep.Results, r)
+	}
+	if supplied {
+		rep.Coverage = coverageOf(rep.Results)
 	}
 	order := map[string]int{}
 	for i, c := range catalog.Cases {

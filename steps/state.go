@@ -146,9 +146,9 @@ func get(ctx context.Context) *scenario {
 
 // validToken returns a fresh valid token of u and remembers it.
 func (s *scenario) validToken(u harness.User) (string, error) {
-	tok, err := s.env.Target.Issuer.Token(u)
+	tok, _, err := s.env.Target.Tokens().Play(context.Background(), u)
 	if err != nil {
-		return "", err
+		return "", material(err)
 	}
 	s.env.remember(tok)
 	return tok, nil
