@@ -14,6 +14,9 @@ type Coverage struct {
 	Ran      int            `json:"ran"`
 	Selected int            `json:"selected"`
 	Levels   map[string]Ran `json:"levels"`
+	// Tampered counts the scenarios that ran on a token changed under its
+	// original signature (steps.TamperedNote).
+	Tampered int `json:"tampered"`
 }
 
 // Ran is one level's share.
@@ -32,6 +35,9 @@ func coverageOf(results []Result) *Coverage {
 			l.Ran++
 			c.Ran++
 		}
+		if r.Status == Passed && r.Message != "" {
+			c.Tampered++
+		}
 		c.Levels[r.Level] = l
 	}
 	return c
@@ -46,5 +52,9 @@ func (c *Coverage) Line() string {
 			parts = append(parts, fmt.Sprintf("%s %d of %d", l, v.Ran, v.Selected))
 		}
 	}
-	return fmt.Sprintf("Coverage with supplied tokens: %d of %d scenarios ran (%s)", c.Ran, c.Selected, strings.Join(parts, ", "))
+	line := fmt.Sprintf("Coverage with supplied tokens: %d of %d scenarios ran (%s)", c.Ran, c.Selected, strings.Join(parts, ", "))
+	if c.Tampered > 0 {
+		line += fmt.Sprintf("; %d of them on a claim changed under the original signature", c.Tampered)
+	}
+	return line
 }

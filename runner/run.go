@@ -122,6 +122,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		case skipped:
 			r.Status, r.Message = Skipped, reason
 		case err == nil:
+			if steps.Tampered(ctx) {
+				r.Message = steps.TamperedNote
+			}
 		case errors.As(err, &skip):
 			r.Status, r.Message = Skipped, skip.Reason
 		case errors.Is(err, godog.ErrSkip):

@@ -64,6 +64,7 @@ func tokenWith(ctx context.Context, name string, set map[string]json.RawMessage,
 	if err != nil {
 		return material(err)
 	}
+	s.noteTampered(set)
 	s.useToken(tok)
 	return nil
 }
@@ -96,6 +97,7 @@ func buildCase(ctx context.Context, c harness.HostileCase, userName string) erro
 		return err
 	}
 	s.user = u
+	s.noteTampered(nil, c.Name)
 	// Each scenario points at its own attacker path.
 	tok, err := s.env.Target.Tokens().Hostile(ctx, c, u, s.env.attacker.URL+s.attackPath)
 	if err != nil {

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
@@ -318,6 +319,7 @@ func suppliedJWKSToken(ctx context.Context, alg, name string) error {
 // tokens: derived from user A's token.
 func suppliedJWKSHostile(ctx context.Context, name string) error {
 	s := get(ctx)
+	s.noteTampered(nil, name)
 	if _, err := harness.LookupJWKSHostile(name); err != nil {
 		return err
 	}
@@ -361,4 +363,36 @@ func suppliedJWKSClaim(ctx context.Context, alg, name, claim, value string) erro
 		return skip("the supplied user_a token is signed with %s, the scenario needs %s", who.Alg, alg)
 	}
 	return nil
+}
+
+// TamperedNote is the result message of a scenario that passed on a
+// supplied token whose claim was changed under its original signature.
+const TamperedNote = "derived: a claim changed under the original signature; the refusal shows that the signature guards the claim, not that the target checks it"
+
+// noteTampered records that the scenario's token is a supplied one with a
+// claim changed under its signature: set holds the changed claims (Mint),
+// names the hostile cases.
+func (s *scenario) noteTampered(set map[string]json.RawMessage, names ...string) {
+	sup := s.env.Target.Supplied
+	if sup == nil {
+		return
+	}
+	for claim, raw := range set {
+		if claim != "scope" && slices.Contains(harness.TamperedClaims, claim) &&
+			(claim != "aud" || harness.AudienceContains(raw, sup.Audience)) {
+			s.tampered = true
+		}
+	}
+	for _, n := range names {
+		if harness.IsTampered(n) {
+			s.tampered = true
+		}
+	}
+}
+
+// Tampered reports whether the scenario in ctx ran on a supplied token with
+// a claim changed under its original signature.
+func Tampered(ctx context.Context) bool {
+	s := get(ctx)
+	return s != nil && s.tampered
 }
