@@ -67,7 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.container, "container", false, "build refserver and fakebackend images from this checkout and test them in Docker containers")
 	fs.StringVar(&c.network, "network", "", "with --container: host or bridge; by default host with a Linux engine, bridge with Docker Desktop")
 	fs.StringVar(&c.targetURL, "target-url", "", "test the running MCP endpoint at this URL (needs --profile)")
-	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret, tools, fixtures)")
+	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret or supplied tokens, tools, fixtures)")
 	fs.StringVar(&c.keys, "keys", harness.KeysHS256, "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; runs the @jwks scenarios)")
 	fs.StringVar(&c.tags, "tags", "", `godog tag expression selecting scenarios, e.g. "@must && ~@needs-logs"`)
 	fs.BoolVar(&c.strict, "strict", false, "fail on @should failures too")
@@ -104,12 +104,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usageError{fmt.Errorf("--network %q: want host or bridge", c.network)}
 	case c.keys != harness.KeysHS256 && c.keys != harness.KeysJWKS:
 		return nil, usageError{fmt.Errorf("--keys %q: want hs256 or jwks", c.keys)}
-	case c.keys == harness.KeysJWKS && (c.targetURL != "" || c.profile != ""):
-		return nil, usageError{fmt.Errorf("--keys jwks: %w", harness.ErrJWKSExternal)}
 	case c.keys == harness.KeysJWKS && c.network == harness.NetworkBridge:
 		return nil, usageError{errors.New("--keys jwks needs --network host: the suite's JWKS endpoint listens on 127.0.0.1 only")}
 	case c.targetURL != "" && c.profile == "":
-		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience and secret of the deployment)")}
+		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience, and the secret or tokens of the deployment)")}
 	case c.concurrency < 1:
 		return nil, usageError{errors.New("--concurrency must be at least 1")}
 	case c.loadCalls < 0 || c.loadCalls > steps.MaxLoadCalls:
@@ -212,6 +210,9 @@ func startTarget(ctx context.Context, c *config, stderr io.Writer) (*harness.Tar
 		p, err := harness.LoadProfile(c.profile)
 		if err != nil {
 			return nil, err
+		}
+		if c.keys == harness.KeysJWKS && p.Tokens == nil { // supplied tokens work with any issuer
+			return nil, fmt.Errorf("--keys jwks: %w; or give the profile a tokens block (docs/supplied-tokens.md)", harness.ErrJWKSExternal)
 		}
 		return harness.StartExternal(startCtx, c.targetURL, p)
 	default:
