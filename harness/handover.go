@@ -18,22 +18,25 @@ type HandOverOptions struct {
 	Prefix string                  // of the variable names; "" means MCPAUTHSPEC_SUPPLIED
 }
 
-// HandOver plays an identity provider for a target the suite started in
-// JWKS mode: it mints the four tokens of a supplied-token run with the
-// target's key set and writes a profile that hands them over the way a
-// user would (user_a and other_audience in environment variables, user_b in
-// a file, the narrow token through token_cmd). The run that loads the
-// profile holds none of the keys. It returns the profile's path.
+// HandOver plays an identity provider for a target the suite started: it
+// mints the four tokens of a supplied-token run (RS256 with the target's
+// key set in JWKS mode, else HS256 with its secret) and writes a profile
+// that hands them over the way a user would (user_a and other_audience in
+// environment variables, user_b in a file, the narrow token through
+// token_cmd). The run that loads the profile holds none of the keys. It
+// returns the profile's path.
 func HandOver(src *Target, o HandOverOptions) (string, error) {
-	if src.Keys == nil || src.Issuer == nil {
-		return "", errors.New("hand over: the source target is not in JWKS mode")
+	if src.Issuer == nil {
+		return "", errors.New("hand over: the source target has no issuer of the suite's")
 	}
 	if o.Prefix == "" {
 		o.Prefix = "MCPAUTHSPEC_SUPPLIED"
 	}
-	kid := src.Keys.Current(AlgRS256)
 	mint := func(name string, set map[string]json.RawMessage) (string, error) {
-		return src.Keys.TokenFrom(src.Issuer, Users[name], kid, set, nil)
+		if src.Keys == nil {
+			return src.Issuer.TokenWith(Users[name], set, nil)
+		}
+		return src.Keys.TokenFrom(src.Issuer, Users[name], src.Keys.Current(AlgRS256), set, nil)
 	}
 	a, err := mint("alice", nil)
 	if err != nil {
@@ -59,18 +62,20 @@ func HandOver(src *Target, o HandOverOptions) (string, error) {
 	}
 	o.Setenv(o.Prefix+"_USER_A", a)
 	o.Setenv(o.Prefix+"_OTHER_AUDIENCE", other)
+	tokens := map[string]any{
+		"user_a":         map[string]string{"token_env": o.Prefix + "_USER_A"},
+		"user_b":         map[string]string{"token_file": bFile},
+		"narrow":         map[string]string{"token_cmd": "cat " + shellQuote(nFile)},
+		"other_audience": map[string]string{"token_env": o.Prefix + "_OTHER_AUDIENCE"},
+	}
 	p := map[string]any{
 		"issuer":   src.Issuer.Issuer,
 		"audience": src.Issuer.Audience,
-		"keys":     KeysJWKS,
 		"fixtures": src.Fixtures,
-		"tokens": map[string]any{
-			"user_a":         map[string]string{"token_env": o.Prefix + "_USER_A"},
-			"user_b":         map[string]string{"token_file": bFile},
-			"narrow":         map[string]string{"token_cmd": "cat " + shellQuote(nFile)},
-			"other_audience": map[string]string{"token_env": o.Prefix + "_OTHER_AUDIENCE"},
-			"jwks_uri":       src.Keys.URL(),
-		},
+		"tokens":   tokens,
+	}
+	if src.Keys != nil {
+		p["keys"], tokens["jwks_uri"] = KeysJWKS, src.Keys.URL()
 	}
 	if src.BackendURL != "" {
 		p["backend_admin_url"] = src.BackendURL
