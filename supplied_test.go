@@ -2,7 +2,6 @@ package mcpauthspec_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -72,5 +71,21 @@ func TestSuppliedTokensJWKS(t *testing.T) {
 		t.Errorf("%d of %d @must scenarios ran; want at least 70 %%", must.Ran, must.Selected)
 	}
 	t.Logf("supplied-token run: %s", report.Coverage.Line())
-	_ = fmt.Sprint()
+
+	// No supplied token reaches the reports.
+	var js strings.Builder
+	if err := report.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	tokens := target.Supplied.Tokens()
+	if len(tokens) != 4 {
+		t.Fatalf("%d supplied tokens held; want 4", len(tokens))
+	}
+	for i, tok := range tokens {
+		for _, part := range []string{tok, tok[strings.LastIndexByte(tok, '.')+1:]} {
+			if strings.Contains(out.String()+js.String(), part) {
+				t.Errorf("supplied token %d appears in a report", i)
+			}
+		}
+	}
 }
