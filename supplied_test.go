@@ -9,14 +9,13 @@ import (
 	"github.com/mcpauthspec/mcpauthspec/runner"
 )
 
-// startSupplied starts the reference stack in JWKS mode and returns it as a
+// startSupplied starts the reference stack and returns it as a
 // deployment with supplied tokens: the suite's issuer mints the tokens and
 // hands them over through a profile (environment, file, token_cmd), and the
 // target the runner gets holds no key.
 func startSupplied(t *testing.T, opts harness.EmbeddedOptions) *harness.Target {
 	t.Helper()
 	ctx := context.Background()
-	opts.JWKS = true
 	src, err := harness.StartEmbedded(ctx, opts)
 	if src != nil {
 		t.Cleanup(func() { _ = src.Close() })
@@ -47,7 +46,7 @@ func startSupplied(t *testing.T, opts harness.EmbeddedOptions) *harness.Target {
 // scenarios, every scenario that runs passes, and every skip names the
 // material it lacks.
 func TestSuppliedTokensJWKS(t *testing.T) {
-	target := startSupplied(t, harness.EmbeddedOptions{})
+	target := startSupplied(t, harness.EmbeddedOptions{JWKS: true})
 	report, err := runner.Run(context.Background(), runner.Options{Target: target})
 	if err != nil {
 		t.Fatal(err)
@@ -93,4 +92,24 @@ func TestSuppliedTokensJWKS(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSuppliedTokensHS256: the reference server with a shared secret, tested
+// with HS256 tokens handed over without the secret, passes every scenario
+// that runs; the @jwks ones skip.
+func TestSuppliedTokensHS256(t *testing.T) {
+	target := startSupplied(t, harness.EmbeddedOptions{})
+	report, err := runner.Run(context.Background(), runner.Options{Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range report.Results {
+		switch {
+		case r.Status == runner.Failed:
+			t.Errorf("%s %s failed: %s", r.ID, r.Name, r.Message)
+		case strings.HasPrefix(r.ID, "auth-14.") && r.Status != runner.Skipped:
+			t.Errorf("%s: %s, want skipped: the tokens are HS256", r.ID, r.Status)
+		}
+	}
+	t.Log(report.Coverage.Line())
 }
