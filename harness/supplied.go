@@ -279,11 +279,11 @@ func (e cmdError) Error() string {
 }
 
 // runTokenCmd runs cmd with sh -c and returns its standard output. Its
-// standard error goes to the suite's, as a login prompt must reach the
-// user; the command is the user's own.
+// standard error is discarded: a verbose client (curl -v) writes the
+// token there, and the suite's own output must never hold one.
 func runTokenCmd(ctx context.Context, cmd string) ([]byte, error) {
 	c := exec.CommandContext(ctx, "sh", "-c", cmd)
-	c.Stderr = os.Stderr
+	c.Stderr = nil // discarded
 	out, err := c.Output()
 	if err != nil {
 		var ee *exec.ExitError

@@ -170,12 +170,20 @@ func TestSuppliedErrorsNeverShowTokens(t *testing.T) {
 		"missing file":     {File: filepath.Join(t.TempDir(), "none")},
 		"printing command": {Cmd: "printf '%s' \"$MCPAUTHSPEC_TEST_BAD\""},
 	}
-	// The failing command's stderr goes to the suite's stderr (a login
-	// prompt must reach the user); keep it out of the test log.
-	devnull, _ := os.Open(os.DevNull)
+	// What the commands write to standard error must not reach the suite's.
+	capture, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
 	old := os.Stderr
-	os.Stderr = devnull
-	defer func() { os.Stderr = old; devnull.Close() }()
+	os.Stderr = capture
+	defer func() {
+		os.Stderr = old
+		b, _ := os.ReadFile(capture.Name())
+		if strings.Contains(string(b), valid) {
+			t.Error("a token_cmd's standard error reached the suite's")
+		}
+	}()
 	for name, spec := range cases {
 		_, err := NewSupplied(context.Background(), &SuppliedTokens{UserA: spec}, "mcp-server")
 		if err == nil {
