@@ -69,6 +69,7 @@ Feature: 3. Claims
 
   # Requirement: RFC 7519 §4.1.5: a token before its "nbf" time "MUST NOT be accepted for processing".
   @must @auth-3.4 @rfc7519 @mcp-2025-06-18
+  @needs-signing-key
   Scenario: A token that is not valid yet is refused with 401
     Given the hostile token "nbf in the future"
     When the client sends "initialize"
@@ -76,6 +77,7 @@ Feature: 3. Claims
 
   # Requirement: Target contract §3: iat is "honoured when present"; a token issued in the future is not a token the core app issued, and gets 401.
   @must @auth-3.5 @rfc7519 @core-app
+  @needs-signing-key
   Scenario: A token issued in the future is refused with 401
     Given the hostile token "iat in the future"
     When the client sends "initialize"
@@ -118,6 +120,7 @@ Feature: 3. Claims
 
   # Requirement: MCP 2025-06-18 Security Best Practices: "MCP servers MUST NOT accept any tokens that were not explicitly issued for the MCP server" — a token for the backend API (aud core-api) is one of them.
   @must @auth-3.9 @mcp-2025-06-18 @mcp-2025-11-25 @rfc7519
+  @needs-other-audience
   Scenario: A token issued for the backend API, audience as a string, is refused with 401
     Given a token for "alice" with claim "aud" set to "\"core-api\""
     When the client sends "initialize"
@@ -125,6 +128,7 @@ Feature: 3. Claims
 
   # Requirement: MCP 2025-06-18 Security Best Practices: "MCP servers MUST NOT accept any tokens that were not explicitly issued for the MCP server" — a token for the backend API (aud ["core-api"]) is one of them.
   @must @auth-3.10 @mcp-2025-06-18 @mcp-2025-11-25 @rfc7519
+  @needs-other-audience
   Scenario: A token issued for the backend API, audience as an array, is refused with 401
     Given a token for "alice" with claim "aud" set to "[\"core-api\"]"
     When the client sends "initialize"
@@ -172,6 +176,7 @@ Feature: 3. Claims
 
   # Requirement: Valid tokens the specifications allow are accepted: RFC 7519 §4.1.3 aud arrays, RFC 7519 §4.1.4/§4.1.5 leeway for clock skew, RFC 9068 typ at+jwt (core-app policy: a false refusal locks users out).
   @must @auth-3.16 @rfc7519 @core-app
+  @needs-signing-key
   Scenario Outline: An acceptable token is accepted: <name>
     Given the acceptable token "<name>"
     When the client calls "whoami"
@@ -187,6 +192,7 @@ Feature: 3. Claims
 
   # Requirement: Target contract §3: iat and nbf are optional, and email and name are optional user details; a token without them is accepted.
   @must @auth-3.17 @core-app @rfc7519
+  @needs-signing-key
   Scenario Outline: A token without an optional claim is accepted: <claim>
     Given a token for "alice" without claim "<claim>"
     When the client calls "whoami"
@@ -201,6 +207,7 @@ Feature: 3. Claims
 
   # Requirement: RFC 7519 §4: "all claims that are not understood by implementations MUST be ignored unless otherwise required by the application".
   @must @auth-3.18 @rfc7519
+  @needs-signing-key
   Scenario: A token with an unknown claim is accepted
     Given a token for "alice" with claim "x_trace" set to "\"a1b2c3\""
     When the client calls "whoami"
@@ -208,6 +215,7 @@ Feature: 3. Claims
 
   # Requirement: RFC 7519 §4.1.7: "jti" is an optional registered claim; a token carrying one is accepted.
   @must @auth-3.19 @rfc7519
+  @needs-signing-key
   Scenario: A token with a JWT ID is accepted
     Given a token for "alice" with claim "jti" set to "\"0f8e4c1a-jti\""
     When the client calls "whoami"

@@ -114,6 +114,7 @@ Feature: 4. Challenges
 
   # Requirement: MCP 2025-11-25 "Runtime Insufficient Scope Errors": the server SHOULD answer 403 with error="insufficient_scope" and scope naming the scope the operation needs.
   @should @auth-4.8 @mcp-2025-11-25 @rfc6750
+  @needs-narrow-token
   Scenario Outline: A tool call beyond the token's scope gets 403 insufficient_scope naming "<scope>": <tool>
     Given a valid token for "bob"
     When the client calls "<tool>" with <args>
@@ -128,6 +129,7 @@ Feature: 4. Challenges
 
   # Requirement: MCP 2025-11-25 "Runtime Insufficient Scope Errors": the 403 challenge SHOULD carry "resource_metadata - the URI of the Protected Resource Metadata document (for consistency with 401 responses)".
   @should @auth-4.9 @mcp-2025-11-25 @rfc9728
+  @needs-narrow-token
   Scenario: A 403 insufficient_scope challenge names the resource metadata
     Given a valid token for "bob"
     When the client calls "create_ticket" with {"title": "bob tries to write"}
@@ -152,6 +154,7 @@ Feature: 4. Challenges
 
   # Requirement: Refusals carry a small JSON body (core-app convention); a 403 insufficient_scope is one of them.
   @should @auth-4.12 @core-app @mcp-2025-11-25
+  @needs-narrow-token
   Scenario: A 403 insufficient_scope has a JSON body
     Given a valid token for "bob"
     When the client calls "create_ticket" with {"title": "bob tries to write"}
@@ -185,6 +188,7 @@ Feature: 4. Challenges
 
   # Requirement: MCP 2025-11-25 hardening checklist: "Redact secrets in logs and error messages"; a 403 does not echo the caller's valid token.
   @should @auth-4.15 @mcp-2025-11-25
+  @needs-narrow-token
   Scenario: A 403 insufficient_scope does not echo the token
     Given a valid token for "bob"
     When the client calls "create_ticket" with {"title": "bob tries to write"}

@@ -44,6 +44,7 @@ Feature: 7. Scopes
 
   # Requirement: A token holding exactly admin may call delete_ticket (target contract §4): the call reaches the backend, here for a ticket that exists nowhere, so that no seed data is lost.
   @must @auth-7.2 @needs-backend @serial @core-app
+  @needs-user-b
   Scenario: frank holding exactly "admin" may call delete_ticket
     Given the backend recording is cleared
     And a valid token for "frank"
@@ -95,6 +96,7 @@ Feature: 7. Scopes
 
   # Requirement: Scopes come from the token, not from the user (target contract §3; MCP 2025-11-25: authorize "per user identity and scope"): alice, who may hold every scope, is refused what her token lacks, with no backend call.
   @must @auth-7.4 @needs-backend @serial @core-app @mcp-2025-11-25
+  @needs-narrow-token
   Scenario Outline: A token of alice with scope "<scope>" cannot call <tool>
     Given the backend recording is cleared
     And a token for "alice" with scope "<scope>"
@@ -114,6 +116,7 @@ Feature: 7. Scopes
 
   # Requirement: RFC 6750 §3: scope is "a space-delimited list of case-sensitive scope values"; a value that merely resembles read is not read, and the call is refused with no backend call.
   @must @auth-7.5 @needs-backend @serial @rfc6750 @core-app
+  @needs-narrow-token
   Scenario Outline: A look-alike scope is not "read": <scope>
     Given the backend recording is cleared
     And a token for "alice" with scope "<scope>"

@@ -67,12 +67,14 @@ Feature: 9. User context
 
   # Requirement: Under concurrent load every call is served as its own user and organization, never with another call's identity (target contract §1, §4; core-app isolation policy).
   @must @auth-9.4 @core-app @mcp-2025-11-25
+  @needs-signing-key @needs-user-b @needs-narrow-token
   Scenario: 100 concurrent calls of four users in two organizations each see only their own identity
     When 100 concurrent calls run as "alice", "bob", "carol", "dave"
     Then every concurrent call saw only its own identity and organization
 
   # Requirement: Under concurrent load every call is served as its own user and organization, also when two organizations alternate call by call (core-app isolation policy).
   @must @auth-9.5 @core-app @mcp-2025-11-25
+  @needs-signing-key @needs-user-b @needs-narrow-token
   Scenario: 60 concurrent calls alternating between two organizations each see only their own identity
     When 60 concurrent calls run as "carol", "alice", "henry", "bob"
     Then every concurrent call saw only its own identity and organization

@@ -47,6 +47,7 @@ Feature: 10. Sessions
 
   # Requirement: MCP 2025-06-18: "MCP Servers MUST NOT use sessions for authentication"; a user of another organization on alice's session never sees alice's organization's rows.
   @must @auth-10.3 @needs-sessions @mcp-2025-06-18 @core-app
+  @needs-user-b
   Scenario: carol's token on alice's session never lists alice's organization
     Given "alice" has opened a session
     And a valid token for "carol"
@@ -101,6 +102,7 @@ Feature: 10. Sessions
 
   # Requirement: MCP 2025-06-18: "MCP servers SHOULD bind session IDs to user-specific information"; bob cannot end alice's session, which stays usable for alice.
   @should @auth-10.8 @needs-sessions @mcp-2025-06-18
+  @needs-signing-key @needs-narrow-token
   Scenario: bob cannot delete alice's session
     Given "alice" has opened a session
     And a valid token for "bob"
@@ -112,6 +114,7 @@ Feature: 10. Sessions
 
   # Requirement: MCP 2025-06-18: "MCP servers SHOULD bind session IDs to user-specific information"; bob cannot open the GET stream of alice's session.
   @should @auth-10.9 @needs-sessions @mcp-2025-06-18
+  @needs-signing-key @needs-narrow-token
   Scenario: bob cannot open the GET stream of alice's session
     Given "alice" has opened a session
     And a valid token for "bob"
@@ -120,6 +123,7 @@ Feature: 10. Sessions
 
   # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking: "MCP servers MUST NOT use sessions for authentication"; the scopes of a call are those of the token it carries, never those of the token that opened the session.
   @must @auth-10.10 @needs-sessions @mcp-2025-06-18 @core-app
+  @needs-narrow-token
   Scenario Outline: a narrower token on alice's own session cannot call <tool>
     Given "alice" has opened a session
     And a token for "alice" with scope "read"
@@ -133,6 +137,7 @@ Feature: 10. Sessions
 
   # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking: the identity of a call is that of the token it carries; a narrower token of the session's owner is served with its own scopes.
   @must @auth-10.11 @needs-sessions @mcp-2025-06-18 @core-app
+  @needs-narrow-token
   Scenario: a narrower token on alice's own session is served with its own scopes
     Given "alice" has opened a session
     And a token for "alice" with scope "read"

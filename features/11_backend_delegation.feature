@@ -66,6 +66,7 @@ Feature: 11. Backend delegation
 
   # Requirement: A backend fault makes the tool fail with a tool error (isError and a message), before the target's backend timeout has passed by more than a moment, without harming the target, which recovers when the backend does (MCP 2025-11-25 hardening: "Apply timeouts to outbound requests"; core-app robustness).
   @should @auth-11.3 @needs-backend @mcp-2025-11-25 @core-app
+  @needs-signing-key
   Scenario Outline: The target survives the backend fault "<fault>" and recovers
     Given a valid token for "alice"
     And the backend fails with "<fault>" for that token
@@ -86,6 +87,7 @@ Feature: 11. Backend delegation
 
   # Requirement: MCP 2025-11-25 hardening: "Redact secrets in logs and error messages (for example: Authorization headers [...])"; the tool error for a backend fault never contains the token.
   @should @auth-11.4 @needs-backend @mcp-2025-11-25
+  @needs-signing-key
   Scenario Outline: The error for the backend fault "<fault>" does not contain the token
     Given a valid token for "alice"
     And the backend fails with "<fault>" for that token
@@ -104,6 +106,7 @@ Feature: 11. Backend delegation
 
   # Requirement: Target contract §5: the exchanged token "keeps sub, org_id and the granted scope" of the subject token (RFC 8693 §2.1: the new token is issued for the subject_token presented); a backend token obtained for alice's full token never serves her read-only token.
   @must @auth-11.5 @needs-backend @serial @rfc8693 @core-app @mcp-2025-11-25
+  @needs-narrow-token
   Scenario: A backend token obtained for one token of alice is not reused for her read-only token
     Given a valid token for "alice"
     When the client calls "list_tickets"

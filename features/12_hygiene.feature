@@ -18,6 +18,7 @@ Feature: 12. Hygiene
 
   # Requirement: Target contract §2: "a bearer token or the secret appearing in [the logs] is a failure" (MCP 2025-06-18 Token Theft), after valid calls and refusals alike.
   @must @auth-12.1 @needs-logs @core-app @mcp-2025-06-18 @mcp-2025-11-25
+  @needs-signing-key @needs-narrow-token
   Scenario: After valid and hostile requests the logs hold no token and no secret
     Given a valid token for "alice"
     When the client calls "list_tickets"
@@ -35,6 +36,7 @@ Feature: 12. Hygiene
 
   # Requirement: Target contract §2: no token or secret in the logs, also on the error paths of a failing backend and token exchange (MCP 2025-11-25: "Redact secrets in logs and error messages").
   @must @auth-12.2 @needs-logs @needs-backend @serial @core-app @mcp-2025-11-25
+  @needs-signing-key
   Scenario: After backend and exchange failures the logs hold no token and no secret
     Given the backend fails with "500"
     And a valid token for "alice"

@@ -29,6 +29,7 @@ Feature: 13. Load and limits
 
   # Requirement: MCP 2025-06-18: servers "MUST validate access tokens" on every request, under any load: of 64 concurrent clients of 8 users in 2 organizations, 30 % sending expired, forged, wrong-audience or short-of-scope tokens, no bad call is served, no good one refused, no answer carries another caller's identity, organization or JSON-RPC id, and the target returns to its baseline (in process: goroutines and live heap).
   @must @auth-13.1 @load @serial @mcp-2025-06-18 @mcp-2025-11-25 @rfc6750 @core-app
+  @needs-signing-key
   Scenario: Under load no bad token is served, no good one refused, and no caller sees another's data
     When 64 concurrent clients call tools as "alice", "bob", "erin", "gina", "carol", "dave", "frank" and "henry" with 30 % bad tokens
     Then no bad token was accepted

@@ -35,6 +35,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: Contract §2, §3: with JWT_JWKS_URL set, a token signed by a key of that set, in the key's algorithm (RS256 or ES256), is valid; MCP 2025-06-18 Token Handling: the server validates it and serves the caller it names.
   @must @auth-14.1 @jwks @core-app @rfc7517 @mcp-2025-06-18
+  @needs-narrow-token
   Scenario Outline: A token signed with the issuer's <alg> key is accepted: <alg>
     Given a valid "<alg>" token for "bob"
     When the client calls "whoami"
@@ -49,6 +50,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: RFC 7517 §4.4: "alg" is OPTIONAL in a JWK; an RSA key published without it still verifies RS256, the contract's RSA algorithm.
   @must @auth-14.2 @jwks @rfc7517 @core-app
+  @needs-signing-key
   Scenario: An RSA key published without "alg" verifies RS256 tokens
     Given a valid "RS256" token for "carol" from the "bare" key
     When the client calls "whoami"
@@ -57,6 +59,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: Contract §2: the JWKS is used "instead of the secret"; RFC 8725 §3.1: an algorithm outside the configured set MUST NOT be used, so an HS256 token, even one signed with the shared secret, is refused with 401.
   @must @auth-14.3 @jwks @core-app @rfc8725 @mcp-2025-06-18
+  @needs-signing-key
   Scenario: An HS256 token signed with the shared secret is refused in JWKS mode
     Given a valid token for "alice"
     When the client sends "initialize"
@@ -181,6 +184,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: OpenID Connect Core 1.0 §10.1.1: on "an unfamiliar kid value" the verifier goes "back to the jwks_uri location to re-retrieve the keys", so a token signed with a key the issuer has just published is accepted within seconds.
   @should @auth-14.12 @jwks @serial @rfc7517 @core-app
+  @needs-signing-key
   Scenario: A token signed with a newly published key is accepted after the target refetches the set
     Given the issuer publishes a new "ES256" key
     And a valid "ES256" token for "dave" from the "new" key
@@ -192,6 +196,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: RFC 7515 §4.1.4, RFC 7519 §7.2: a token whose kid names no key of the issuer's set, even after a fresh fetch, cannot be verified and MUST be rejected with 401.
   @must @auth-14.13 @jwks @rfc7515 @rfc7519 @mcp-2025-06-18
+  @needs-signing-key
   Scenario: A token signed with a key the issuer never published is refused
     Given a valid "RS256" token for "alice" from the "unpublished" key
     When the client sends "initialize"
@@ -200,6 +205,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: RFC 7517 §5: the JWK Set is the issuer's set of keys; once the target has fetched a set without a key (here after a rotation), a token signed with that key MUST be rejected with 401. Skipped with the reason when the target never picks up the new set.
   @must @auth-14.14 @jwks @serial @rfc7517 @rfc8725
+  @needs-signing-key
   Scenario: A key rotated out of the set is refused once the target has the new set
     Given the issuer rotates its "RS256" key
     And the target has fetched the current key set
@@ -209,6 +215,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: An outage of the JWKS endpoint must not take authentication down: keys the target already fetched keep verifying tokens while fetches fail, and the outage is no error-level event of the target (contract §2, OIDC Core 1.0 §10.1.1; paraphrase).
   @should @auth-14.15 @jwks @serial @needs-logs @core-app @rfc7517
+  @needs-signing-key
   Scenario: Keys the target already holds keep working while the JWKS endpoint is down
     Given the JWKS endpoint is down
     And the target has tried to fetch the key set during the outage
@@ -220,6 +227,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: RFC 7519 §7.2: a token whose key the target cannot obtain cannot be verified and MUST be rejected with 401, promptly, while the JWKS endpoint is down (MCP 2025-11-25 Security Best Practices: bound resource usage with timeouts).
   @must @auth-14.16 @jwks @serial @rfc7519 @mcp-2025-06-18 @mcp-2025-11-25
+  @needs-signing-key
   Scenario: While the JWKS endpoint is down, a token signed with a key the target never fetched is refused
     Given the issuer publishes a new "RS256" key
     And the JWKS endpoint is down
@@ -230,6 +238,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: Refetching the set on unknown kids is rate-limited: a burst of tokens with invented kids must not make the target hammer its issuer (suite policy: 40 tokens in about a second cause at most 3 fetches; MCP 2025-11-25 Security Best Practices, bound resource usage).
   @should @auth-14.17 @jwks @serial @mcp-2025-11-25 @rfc8725
+  @needs-signing-key
   Scenario: Many unknown kids do not make the target hammer the JWKS endpoint
     When 40 tokens with unknown kids are sent
     Then every one of them was refused with 401
@@ -237,6 +246,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: Target contract §2: a bearer token appearing in the logs is a failure, in JWKS mode too (MCP 2025-06-18 Token Theft).
   @must @auth-14.18 @jwks @needs-logs @core-app @mcp-2025-06-18
+  @needs-signing-key @needs-narrow-token
   Scenario: After RS256 and ES256 requests the logs hold no token
     Given a valid "RS256" token for "alice"
     When the client calls "whoami"
