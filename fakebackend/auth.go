@@ -46,15 +46,27 @@ var (
 // cannot choose how it is checked (alg none, or an RSA public key used as an
 // HMAC secret).
 func (b *Backend) verify(raw string, audiences ...string) (*claims, error) {
+	methods := []string{jwt.SigningMethodHS256.Alg()}
+	if b.subjectKeys != nil {
+		methods = append(methods, jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg())
+	}
 	p := jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithValidMethods(methods),
 		jwt.WithIssuer(b.issuer),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(b.now),
 	)
 	var c claims
-	if _, err := p.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return b.secret, nil }); err != nil {
+	keyfunc := func(t *jwt.Token) (any, error) {
+		// The secret only ever checks HS256, the issuer's public keys only
+		// their own algorithms (RFC 8725 §3.1): no key confusion.
+		if t.Method == jwt.SigningMethodHS256 {
+			return b.secret, nil
+		}
+		return b.subjectKeys(t)
+	}
+	if _, err := p.ParseWithClaims(raw, &c, keyfunc); err != nil {
 		return nil, err
 	}
 	switch {

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // APIAudience is the audience of the tokens that /oauth/token issues, and
@@ -25,6 +27,11 @@ type Config struct {
 	ClientSecret string
 	Logger       *slog.Logger     // nil: discard
 	Now          func() time.Time // nil: time.Now
+	// SubjectKeys, when set, also accepts subject tokens signed with the
+	// issuer's asymmetric keys (the issuer in JWKS mode): it returns the
+	// public key of the token's kid for the token's algorithm, or an error.
+	// HS256 tokens are always checked with Secret.
+	SubjectKeys jwt.Keyfunc
 }
 
 // Backend is the fake core app. It is an http.Handler, safe for concurrent
@@ -37,6 +44,7 @@ type Backend struct {
 	clientSecret string
 	log          *slog.Logger
 	now          func() time.Time
+	subjectKeys  jwt.Keyfunc
 
 	handler http.Handler
 	store   store
@@ -67,6 +75,7 @@ func New(cfg Config) (*Backend, error) {
 		clientSecret: cfg.ClientSecret,
 		log:          cfg.Logger,
 		now:          cfg.Now,
+		subjectKeys:  cfg.SubjectKeys,
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))

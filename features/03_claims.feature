@@ -59,6 +59,7 @@ Feature: 3. Claims
   # Requirement: RFC 7519 §4: "JWT parsers MUST either reject JWTs with duplicate Claim Names or use a JSON parser that returns only the lexically last duplicate member name"; RFC 7519 §4.1.4: on or after exp the JWT "MUST NOT be accepted for processing"; MCP 2025-06-18 Token Handling: expired tokens "MUST receive a HTTP 401 response".
   # Why must: the token repeats exp, valid first and an hour past last; a parser that rejects duplicates refuses it, one that keeps the last reads an expired token and refuses it; only a first-wins or mixed parser serves it.
   @must @auth-3.3 @rfc7519 @core-app
+  @needs-signing-key
   Scenario: A token whose last expiry is past is refused with 401
     Given the hostile token "duplicate exp keys, expired last"
     When the client sends "initialize"
@@ -67,6 +68,7 @@ Feature: 3. Claims
   # Requirement: RFC 7519 §4.1.5: "The "nbf" (not before) claim identifies the time before which the JWT MUST NOT be accepted for processing."; MCP 2025-06-18 Token Handling: invalid tokens "MUST receive a HTTP 401 response".
   # Why must: nbf is an hour ahead, beyond any "small leeway" (§4.1.4's "usually no more than a few minutes"), so the token may not be processed yet, and MCP allows only 401.
   @must @auth-3.4 @rfc7519 @mcp-2025-06-18
+  @needs-signing-key
   Scenario: A token that is not valid yet is refused with 401
     Given the hostile token "nbf in the future"
     When the client sends "initialize"
@@ -74,6 +76,7 @@ Feature: 3. Claims
 
   # Requirement: Suite advice (RFC 7519 §4.1.6 only says that "iat" "can be used to determine the age of the JWT"; target contract §3: iat "optional; honoured when present", with no rule for a future one): a token issued an hour in the future is refused.
   @may @hardening @auth-3.5 @rfc7519 @core-app
+  @needs-signing-key
   Scenario: A token issued in the future is refused with 401
     Given the hostile token "iat in the future"
     When the client sends "initialize"
@@ -120,6 +123,7 @@ Feature: 3. Claims
   # Requirement: MCP 2025-06-18 authorization, Token Handling: "MCP servers MUST NOT accept or transit any other tokens." and "MCP servers MUST validate that access tokens were issued specifically for them as the intended audience"; a token for the backend API (aud "core-api") is another token.
   # Why must: the token's audience is the backend API, not JWT_AUDIENCE; it was not issued for this server, so accepting it is the violation and every refusal by 401 passes.
   @must @auth-3.9 @mcp-2025-06-18 @mcp-2025-11-25 @rfc7519
+  @needs-other-audience
   Scenario: A token issued for the backend API, audience as a string, is refused with 401
     Given a token for "alice" with claim "aud" set to "\"core-api\""
     When the client sends "initialize"
@@ -128,6 +132,7 @@ Feature: 3. Claims
   # Requirement: MCP 2025-06-18 authorization, Token Handling: "MCP servers MUST NOT accept or transit any other tokens." and "MCP servers MUST validate that access tokens were issued specifically for them as the intended audience"; a token for the backend API (aud ["core-api"]) is another token.
   # Why must: the token's audience is the backend API, not JWT_AUDIENCE; it was not issued for this server, so accepting it is the violation and every refusal by 401 passes.
   @must @auth-3.10 @mcp-2025-06-18 @mcp-2025-11-25 @rfc7519
+  @needs-other-audience
   Scenario: A token issued for the backend API, audience as an array, is refused with 401
     Given a token for "alice" with claim "aud" set to "[\"core-api\"]"
     When the client sends "initialize"
@@ -181,6 +186,7 @@ Feature: 3. Claims
   # Requirement: RFC 7519 §4.1.3: "In the general case, the "aud" value is an array of case-sensitive strings"; target contract §3: aud "string or array; contains `JWT_AUDIENCE`"; RFC 9068 §2.1 names "at+jwt" the typ of a JWT access token, and RFC 7515 §4.1.9 leaves typ to the application, which the contract gives no rule for.
   # Why must: each token is valid under the contract (an array containing JWT_AUDIENCE; a typ the contract does not restrict); refusing it refuses a token the contract says is accepted.
   @must @auth-3.16 @rfc7519 @core-app
+  @needs-signing-key
   Scenario Outline: An acceptable token is accepted: <name>
     Given the acceptable token "<name>"
     When the client calls "whoami"
@@ -195,6 +201,7 @@ Feature: 3. Claims
   # Requirement: Target contract §3: `iat`, `nbf` "optional; honoured when present"; `email`, `name` "optional user details" (RFC 7519 §4.1.5, §4.1.6: "Use of this claim is OPTIONAL.").
   # Why must: each token is valid without the optional claim; refusing it refuses a token the contract accepts.
   @must @auth-3.17 @core-app @rfc7519
+  @needs-signing-key
   Scenario Outline: A token without an optional claim is accepted: <claim>
     Given a token for "alice" without claim "<claim>"
     When the client calls "whoami"
@@ -210,6 +217,7 @@ Feature: 3. Claims
   # Requirement: RFC 7519 §4: "all claims that are not understood by implementations MUST be ignored unless otherwise required by the application".
   # Why must: the contract requires nothing of x_trace, so the claim must be ignored and the otherwise valid token served; only a refusal fails.
   @must @auth-3.18 @rfc7519
+  @needs-signing-key
   Scenario: A token with an unknown claim is accepted
     Given a token for "alice" with claim "x_trace" set to "\"a1b2c3\""
     When the client calls "whoami"
@@ -218,6 +226,7 @@ Feature: 3. Claims
   # Requirement: RFC 7519 §4.1.7: the "jti" claim "provides a unique identifier for the JWT"; "Use of this claim is OPTIONAL."; target contract §3 sets no rule for it.
   # Why must: a fresh jti, never seen before, leaves the token valid under every rule the contract and RFC 7519 set (even one-time-use replay checks accept a first use); only a refusal fails.
   @must @auth-3.19 @rfc7519
+  @needs-signing-key
   Scenario: A token with a JWT ID is accepted
     Given a token for "alice" with claim "jti" set to "\"0f8e4c1a-jti\""
     When the client calls "whoami"
@@ -225,6 +234,7 @@ Feature: 3. Claims
 
   # Requirement: RFC 7519 §4.1.4: "Implementers MAY provide for some small leeway, usually no more than a few minutes, to account for clock skew." (§4.1.5 the same for nbf); a target that allows 20 s is worth knowing, and one that allows none is conformant.
   @may @auth-3.20 @rfc7519 @core-app
+  @needs-signing-key
   Scenario Outline: A token within a small clock-skew leeway is accepted: <name>
     Given the acceptable token "<name>"
     When the client calls "whoami"

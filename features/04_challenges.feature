@@ -115,6 +115,7 @@ Feature: 4. Challenges
 
   # Requirement: MCP 2025-11-25 authorization, Runtime Insufficient Scope Errors: "When a client makes a request with an access token with insufficient scope during runtime operations, the server **SHOULD** respond with:" `HTTP 403 Forbidden`, `error="insufficient_scope"`, and `scope="required_scope1 required_scope2"` "specifying the minimum scopes needed for the operation".
   @should @auth-4.8 @mcp-2025-11-25 @rfc6750
+  @needs-narrow-token
   Scenario Outline: A tool call beyond the token's scope gets 403 insufficient_scope naming "<scope>": <tool>
     Given a valid token for "bob"
     When the client calls "<tool>" with <args>
@@ -129,6 +130,7 @@ Feature: 4. Challenges
 
   # Requirement: MCP 2025-11-25 authorization, Runtime Insufficient Scope Errors: the server "**SHOULD** respond with" a Bearer challenge carrying "`resource_metadata` - the URI of the Protected Resource Metadata document (for consistency with 401 responses)".
   @should @auth-4.9 @mcp-2025-11-25 @rfc9728
+  @needs-narrow-token
   Scenario: A 403 insufficient_scope challenge names the resource metadata
     Given a valid token for "bob"
     When the client calls "create_ticket" with {"title": "bob tries to write"}
@@ -153,6 +155,7 @@ Feature: 4. Challenges
 
   # Requirement: Suite advice (no source asks for a body): a 403 insufficient_scope carries a small JSON body.
   @may @hardening @auth-4.12 @core-app @mcp-2025-11-25
+  @needs-narrow-token
   Scenario: A 403 insufficient_scope has a JSON body
     Given a valid token for "bob"
     When the client calls "create_ticket" with {"title": "bob tries to write"}
@@ -186,6 +189,7 @@ Feature: 4. Challenges
 
   # Requirement: Suite advice (no published source forbids it): a 403 does not echo the caller's valid token.
   @may @hardening @auth-4.15 @core-app
+  @needs-narrow-token
   Scenario: A 403 insufficient_scope does not echo the token
     Given a valid token for "bob"
     When the client calls "create_ticket" with {"title": "bob tries to write"}

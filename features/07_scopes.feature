@@ -49,6 +49,7 @@ Feature: 7. Scopes
   # Requirement: Target contract §4: `delete_ticket` needs scope `admin` and calls `DELETE /api/tickets/{id}`; the call reaches the backend on frank's behalf, here for a ticket that exists nowhere, so that no seed data is lost.
   # Why must: frank's token holds admin, so the contract has the tool call the backend with a token for frank; the step accepts whatever the backend answers and fails only when no call for frank arrived.
   @must @auth-7.2 @needs-backend @serial @core-app
+  @needs-user-b
   Scenario: frank holding exactly "admin" may call delete_ticket
     Given the backend recording is cleared
     And a valid token for "frank"
@@ -102,6 +103,7 @@ Feature: 7. Scopes
   # Requirement: Target contract §3: scope "space-delimited, from `read`, `write`, `admin`; no scope implies another": the scopes are the token's, not the user's; MCP 2025-11-25 Security Best Practices lists as a mistake "Treating claimed scopes in token as sufficient without server-side authorization logic".
   # Why must: alice may hold every scope, but this token lacks the tool's; every refusal passes (403, a tool error, a JSON-RPC error), and only a successful result or a call to the backend API fails.
   @must @auth-7.4 @needs-backend @serial @core-app @mcp-2025-11-25
+  @needs-narrow-token
   Scenario Outline: A token of alice with scope "<scope>" cannot call <tool>
     Given the backend recording is cleared
     And a token for "alice" with scope "<scope>"
@@ -122,6 +124,7 @@ Feature: 7. Scopes
   # Requirement: RFC 6750 §3: "The "scope" attribute is a space-delimited list of case-sensitive scope values"; target contract §3: scope "space-delimited, from `read`, `write`, `admin`".
   # Why must: split on spaces and compared case-sensitively, none of these values is read, so list_tickets may not run; every refusal passes, and only a successful result or a call to the backend API fails.
   @must @auth-7.5 @needs-backend @serial @rfc6750 @core-app
+  @needs-narrow-token
   Scenario Outline: A look-alike scope is not "read": <scope>
     Given the backend recording is cleared
     And a token for "alice" with scope "<scope>"

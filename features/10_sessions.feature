@@ -50,6 +50,7 @@ Feature: 10. Sessions
   # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking, Mitigation: "MCP Servers MUST NOT use sessions for authentication"; a user of another organization on alice's session never sees alice's organization's rows.
   # Why must: refusing carol and serving carol her own organization's rows both pass; only a row of alice's organization fails.
   @must @auth-10.3 @needs-sessions @mcp-2025-06-18 @core-app
+  @needs-user-b
   Scenario: carol's token on alice's session never lists alice's organization
     Given "alice" has opened a session
     And a valid token for "carol"
@@ -107,6 +108,7 @@ Feature: 10. Sessions
 
   # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking, Mitigation: "MCP servers SHOULD bind session IDs to user-specific information"; bob cannot end alice's session, which stays usable for alice.
   @should @auth-10.8 @needs-sessions @mcp-2025-06-18
+  @needs-signing-key @needs-narrow-token
   Scenario: bob cannot delete alice's session
     Given "alice" has opened a session
     And a valid token for "bob"
@@ -118,6 +120,7 @@ Feature: 10. Sessions
 
   # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking, Mitigation: "MCP servers SHOULD bind session IDs to user-specific information"; bob cannot open the GET stream of alice's session.
   @should @auth-10.9 @needs-sessions @mcp-2025-06-18
+  @needs-signing-key @needs-narrow-token
   Scenario: bob cannot open the GET stream of alice's session
     Given "alice" has opened a session
     And a valid token for "bob"
@@ -127,6 +130,7 @@ Feature: 10. Sessions
   # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking, Mitigation: "MCP Servers MUST NOT use sessions for authentication"; the scopes of a call are those of the token it carries, never those of the token that opened the session.
   # Why must: the token of the call grants only read; contract §4 gives each tool its scope (system_status: admin, create_ticket: write), so a target refuses the call before the tool runs, by a tool error, a JSON-RPC error or an HTTP refusal, and makes no backend API call (a token exchange does not count); only a target that runs the tool on the scopes of the token that opened the session fails, even when the backend then refuses it.
   @must @auth-10.10 @needs-sessions @needs-backend @serial @mcp-2025-06-18 @core-app
+  @needs-narrow-token
   Scenario Outline: a narrower token on alice's own session cannot call <tool>
     Given "alice" has opened a session
     And the backend recording is cleared
@@ -143,6 +147,7 @@ Feature: 10. Sessions
   # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking, Mitigation: "MCP Servers MUST NOT use sessions for authentication"; a narrower token of the session's owner is served with its own scopes, never those of the token that opened the session.
   # Why must: a target may refuse a second token on the session (a session bound to the token, not only the user) or serve it with its own claims (contract §4); both pass; only an answer listing the scopes of the token that opened the session fails.
   @must @auth-10.11 @needs-sessions @mcp-2025-06-18 @core-app
+  @needs-narrow-token
   Scenario: a narrower token on alice's own session is served with its own scopes
     Given "alice" has opened a session
     And a token for "alice" with scope "read"

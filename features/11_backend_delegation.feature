@@ -74,6 +74,7 @@ Feature: 11. Backend delegation
 
   # Requirement: Target contract v2, §0: a target "must still bound every backend call (at most 30 s) and answer a tool error when the bound is hit"; MCP 2025-11-25 server/tools, Error Handling: "Tool Execution Errors: Reported in tool results with `isError: true`: API failures". A backend fault ends in a tool error with a message (under the slow fault, a target whose own timeout is longer than the delay may answer correctly instead), never in an HTTP 5xx or a hang, and the target stays healthy and recovers when the backend does.
   @should @auth-11.3 @needs-backend @mcp-2025-11-25 @core-app
+  @needs-signing-key
   Scenario Outline: The target survives the backend fault "<fault>" and recovers
     Given a valid token for "alice"
     And the backend fails with "<fault>" for that token
@@ -94,6 +95,7 @@ Feature: 11. Backend delegation
 
   # Requirement: RFC 6750 §5.3: "Client implementations MUST ensure that bearer tokens are not leaked to unintended parties"; the answer to a call under a backend fault holds no token (neither the backend token the target obtained nor the client's own) and no secret. Under the slow fault the call may also succeed.
   @should @auth-11.4 @needs-backend @rfc6750 @mcp-2025-11-25
+  @needs-signing-key
   Scenario Outline: The error for the backend fault "<fault>" does not contain the token
     Given a valid token for "alice"
     And the backend fails with "<fault>" for that token
@@ -113,6 +115,7 @@ Feature: 11. Backend delegation
   # Requirement: Target contract §5: the exchanged token "keeps sub, org_id and the granted scope" of the subject token (RFC 8693 §2.1: the new token is issued for the subject_token presented); a backend token obtained for alice's full token never serves her read-only token.
   # Why must: the backend token of the read-only call must come from an exchange of that token, whose grant cannot exceed "read" (contract §5, RFC 8693 §2.1 issues for the subject_token presented); a target that exchanges per token, or caches by token, passes; only one that reuses the backend token of alice's fuller token fails.
   @must @auth-11.5 @needs-backend @serial @rfc8693 @core-app @mcp-2025-11-25
+  @needs-narrow-token
   Scenario: A backend token obtained for one token of alice is not reused for her read-only token
     Given a valid token for "alice"
     When the client calls "list_tickets"
@@ -125,6 +128,7 @@ Feature: 11. Backend delegation
 
   # Requirement: Suite advice, no source requires it (BACKEND_TIMEOUT is optional in contract v2): a target started with BACKEND_TIMEOUT gives up on a slow backend within it, and answers a tool error before the slow backend (2 s) would have answered.
   @may @hardening @auth-11.6 @needs-backend @core-app
+  @needs-signing-key
   Scenario: A slow backend becomes a tool error within the target's backend timeout
     Given a valid token for "alice"
     And the backend fails with "slow" for that token

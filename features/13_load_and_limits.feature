@@ -40,6 +40,7 @@ Feature: 13. Load and limits
   # Requirement: MCP 2025-06-18 authorization, Token Handling: "MCP servers, acting in their role as an OAuth 2.1 resource server, MUST validate access tokens"; "Invalid or expired tokens MUST receive a HTTP 401 response", under any load: of 64 concurrent clients of 8 users in 2 organizations, 30 % sending expired, forged, wrong-audience or short-of-scope tokens, no bad call is served, no good token is refused as invalid (401 or 403), and no answer carries another caller's identity, organization or JSON-RPC id.
   # Why must: a served call with an expired, forged or wrong-audience token, a good token refused as invalid, or an answer for another caller is a violation whatever the load; a call refused for its load (429, a tool error of a busy backend) or a short-of-scope call refused in any way (403, a tool error, a JSON-RPC error: 403 is a SHOULD of MCP 2025-11-25) passes.
   @must @auth-13.1 @load @serial @mcp-2025-06-18 @mcp-2025-11-25 @rfc6750 @core-app
+  @needs-signing-key
   Scenario: Under load no bad token is served, no good one refused, and no caller sees another's data
     When 64 concurrent clients call tools as "alice", "bob", "erin", "gina", "carol", "dave", "frank" and "henry" with 30 % bad tokens
     Then no call saw another caller's identity or data
@@ -48,6 +49,7 @@ Feature: 13. Load and limits
 
   # Requirement: Suite advice, no source requires it: under the load of auth-13.1 every call is answered as its token deserves (a bad token with exactly 401, or 403 for a missing scope), at least 95 % of the good calls are served, and the target returns to its baseline (in process: goroutines and live heap).
   @may @hardening @auth-13.5 @load @serial @core-app
+  @needs-signing-key
   Scenario: Under load every call gets its exact status, good calls are served, and the target returns to its baseline
     When 64 concurrent clients call tools as "alice", "bob", "erin", "gina", "carol", "dave", "frank" and "henry" with 30 % bad tokens
     Then no good token was refused and no call failed

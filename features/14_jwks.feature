@@ -36,6 +36,7 @@ Feature: 14. Asymmetric keys through JWKS
   # Requirement: Contract §2, §3: with JWT_JWKS_URL set, a token signed by a key of that set, in the key's algorithm (RS256 or ES256), is valid; MCP 2025-06-18 Token Handling: the server validates it and serves the caller it names.
   # Why must: the token is signed by a key of the configured set in that key's algorithm and its claims satisfy contract §3, so every conforming verifier accepts it and whoami answers from its claims (contract §4); only a target that refuses a valid token or answers for someone else fails.
   @must @auth-14.1 @jwks @core-app @rfc7517 @mcp-2025-06-18
+  @needs-narrow-token
   Scenario Outline: A token signed with the issuer's <alg> key is accepted: <alg>
     Given a valid "<alg>" token for "bob"
     When the client calls "whoami"
@@ -51,6 +52,7 @@ Feature: 14. Asymmetric keys through JWKS
   # Requirement: RFC 7517 §4.4: "alg" is OPTIONAL in a JWK; an RSA key published without it still verifies RS256, the contract's RSA algorithm.
   # Why must: "alg" is OPTIONAL in a JWK (RFC 7517 §4.4) and the token is otherwise valid (contract §3), so a target verifying against the set must accept it; only one that refuses keys without "alg" fails.
   @must @auth-14.2 @jwks @rfc7517 @core-app
+  @needs-signing-key
   Scenario: An RSA key published without "alg" verifies RS256 tokens
     Given a valid "RS256" token for "carol" from the "bare" key
     When the client calls "whoami"
@@ -60,6 +62,7 @@ Feature: 14. Asymmetric keys through JWKS
   # Requirement: Contract §2: the JWKS is used "instead of the secret"; RFC 8725 §3.1: an algorithm outside the configured set MUST NOT be used, so an HS256 token, even one signed with the shared secret, is refused with 401.
   # Why must: in JWKS mode the contract verifies against the set "instead of the secret", so an HS256 token verifies against no key the target may use and is invalid; 401 is the status MCP 2025-06-18 names for an invalid token. The error attribute of the challenge is a SHOULD (RFC 6750 §3) and is not checked here.
   @must @auth-14.3 @jwks @core-app @rfc8725 @mcp-2025-06-18
+  @needs-signing-key
   Scenario: An HS256 token signed with the shared secret is refused in JWKS mode
     Given a valid token for "alice"
     When the client sends "initialize"
@@ -188,6 +191,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: Target contract §2: with JWT_JWKS_URL, "verify RS256/ES256 tokens against this JWKS", which now holds a new key; OpenID Connect Core 1.0 §10.1.1: "The verifier knows to go back to the jwks_uri location to re-retrieve the keys when it sees an unfamiliar kid value." No source says how soon: a target may rate-limit its refetches (auth-14.17), so this is no MUST; 35 s covers jose's 30 s cooldown.
   @should @auth-14.12 @jwks @serial @rfc7517 @core-app
+  @needs-signing-key
   Scenario: A token signed with a newly published key is accepted after the target refetches the set
     Given the issuer publishes a new "ES256" key
     And a valid "ES256" token for "dave" from the "new" key
@@ -200,6 +204,7 @@ Feature: 14. Asymmetric keys through JWKS
   # Requirement: RFC 7515 §4.1.4, RFC 7519 §7.2: a token whose kid names no key of the issuer's set, even after a fresh fetch, cannot be verified and MUST be rejected with 401.
   # Why must: the key is in no set the issuer ever published, so no fetch can verify the token; 401 is the status MCP names (the challenge's error attribute, a SHOULD, is not checked).
   @must @auth-14.13 @jwks @rfc7515 @rfc7519 @mcp-2025-06-18
+  @needs-signing-key
   Scenario: A token signed with a key the issuer never published is refused
     Given a valid "RS256" token for "alice" from the "unpublished" key
     When the client sends "initialize"
@@ -208,6 +213,7 @@ Feature: 14. Asymmetric keys through JWKS
   # Requirement: Target contract §2: with JWT_JWKS_URL, "verify RS256/ES256 tokens against this JWKS"; RFC 7517 §5: "A JWK Set is a JSON object that represents a set of JWKs". Once the target has fetched a set without a key (here after a rotation), a token signed with that key verifies against no key of the JWKS and is refused with 401 (RFC 7519 §7.2: "If any of the listed steps fail, then the JWT MUST be rejected"). Skipped with the reason when the target never picks up the new set.
   # Why must: the scenario first waits until the target accepts a token of the new key (it holds the new set, without the old key), and skips if it never does; a token of a key no longer in the set then verifies against nothing, so only a target that keeps old keys after fetching a set without them fails.
   @must @auth-14.14 @jwks @serial @rfc7517 @rfc8725
+  @needs-signing-key
   Scenario: A key rotated out of the set is refused once the target has the new set
     Given the issuer rotates its "RS256" key
     And the target has fetched the current key set
@@ -217,6 +223,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: Suite advice, no source requires it: an outage of the JWKS endpoint does not take authentication down: keys the target already fetched keep verifying tokens while fetches fail, and the outage is no error-level event of the target (contract §2, OIDC Core 1.0 §10.1.1; paraphrase). Skipped with the reason when the target never held the current key (after a rotation its refetch cooldown may not have allowed it).
   @may @hardening @auth-14.15 @jwks @serial @needs-logs @core-app @rfc7517
+  @needs-signing-key
   Scenario: Keys the target already holds keep working while the JWKS endpoint is down
     Given the target holds the issuer's current "RS256" key
     And the JWKS endpoint is down
@@ -230,6 +237,7 @@ Feature: 14. Asymmetric keys through JWKS
   # Requirement: RFC 7519 §7.2: "If any of the listed steps fail, then the JWT MUST be rejected -- that is, treated by the application as an invalid input"; a token whose key the target cannot obtain while the JWKS endpoint is down cannot be verified and is refused with 401 (MCP 2025-06-18 authorization, Token Handling).
   # Why must: the key is in no set the target ever fetched and the endpoint answers nothing, so the signature cannot be validated and the token must be rejected as invalid input, which MCP 2025-06-18 answers with 401 ("Invalid or expired tokens MUST receive a HTTP 401 response"); how long the failed fetch takes is the target's choice (auth-14.19, hardening).
   @must @auth-14.16 @jwks @serial @rfc7519 @mcp-2025-06-18
+  @needs-signing-key
   Scenario: While the JWKS endpoint is down, a token signed with a key the target never fetched is refused
     Given the issuer publishes a new "RS256" key
     And the JWKS endpoint is down
@@ -239,6 +247,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: Suite advice, no source requires it: refetching the set on unknown kids is rate-limited, so that a burst of tokens with invented kids does not make the target hammer its issuer (40 tokens in about a second cause at most 3 fetches).
   @may @hardening @auth-14.17 @jwks @serial @rfc8725
+  @needs-signing-key
   Scenario: Many unknown kids do not make the target hammer the JWKS endpoint
     When 40 tokens with unknown kids are sent
     Then every one of them was refused with 401
@@ -247,6 +256,7 @@ Feature: 14. Asymmetric keys through JWKS
   # Requirement: Target contract §2: a bearer token appearing in the logs is a failure, in JWKS mode too (MCP 2025-06-18 Token Theft).
   # Why must: as auth-12.1: the contract names any token in the logs a failure, and nothing a target must log needs one.
   @must @auth-14.18 @jwks @needs-logs @core-app @mcp-2025-06-18
+  @needs-signing-key @needs-narrow-token
   Scenario: After RS256 and ES256 requests the logs hold no token
     Given a valid "RS256" token for "alice"
     When the client calls "whoami"
@@ -260,6 +270,7 @@ Feature: 14. Asymmetric keys through JWKS
 
   # Requirement: Suite advice, no source requires it: while the JWKS endpoint is down, a token of a key the target never fetched is refused promptly (within 2 s), not after a long fetch timeout.
   @may @hardening @auth-14.19 @jwks @serial @rfc7519
+  @needs-signing-key
   Scenario: While the JWKS endpoint is down, a token of an unknown key is refused promptly
     Given the issuer publishes a new "RS256" key
     And the JWKS endpoint is down

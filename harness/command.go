@@ -60,6 +60,7 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 		if t.Keys, err = StartKeySet(); err != nil {
 			return t, err
 		}
+		t.backendKeys.ks.Store(t.Keys)
 		t.onClose(t.Keys.Close)
 		cmd.Env = append(cmd.Env, t.Keys.Env()...)
 	}

@@ -78,6 +78,7 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err er
 			ln.Close()
 			return t, err
 		}
+		t.backendKeys.ks.Store(t.Keys)
 		t.onClose(t.Keys.Close)
 		cfg.JWKSURL = t.Keys.URL()
 	}

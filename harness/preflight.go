@@ -25,7 +25,7 @@ func (e *PreflightError) Error() string { return "pre-flight: " + e.Problem }
 // suite's issuer, and that every tool the run expects (the contract's, or
 // the profile's mapping) is in its tools/list.
 func Preflight(ctx context.Context, t *Target) error {
-	tok, err := t.validToken(Users["alice"])
+	tok, err := t.validToken(ctx, Users["alice"])
 	if err != nil {
 		return &PreflightError{Problem: "minting a token: " + err.Error()}
 	}
@@ -98,9 +98,14 @@ func Preflight(ctx context.Context, t *Target) error {
 	return nil
 }
 
-// validToken is a token of u the target should accept: signed with the
-// shared secret, or in JWKS mode with the suite's RSA key.
-func (t *Target) validToken(u User) (string, error) {
+// validToken is a token of u the target should accept: the supplied token
+// that plays u, or one signed with the shared secret, or in JWKS mode with
+// the suite's RSA key.
+func (t *Target) validToken(ctx context.Context, u User) (string, error) {
+	if t.Supplied != nil {
+		tok, _, err := t.Supplied.Play(ctx, u)
+		return tok, err
+	}
 	if t.Keys != nil {
 		return t.Keys.Token(t.Issuer, u, "RS256")
 	}

@@ -39,6 +39,9 @@ type Profile struct {
 	// Hardening makes failed @hardening scenarios fail the run, as the
 	// runner's --hardening flag does.
 	Hardening bool `yaml:"hardening"`
+	// Tokens are tokens the deployment's own issuer minted (supplied.go):
+	// with them the suite needs no secret and holds no key.
+	Tokens *SuppliedTokens `yaml:"tokens"`
 }
 
 // ContractTools are the tool names of the target contract (section 4).
@@ -68,11 +71,17 @@ func LoadProfile(path string) (*Profile, error) {
 	switch p.Keys {
 	case "", KeysHS256:
 	case KeysJWKS:
-		return nil, fmt.Errorf("profile %s: keys: %w", path, ErrJWKSExternal)
+		if p.Tokens == nil { // supplied tokens: any key mode
+			return nil, fmt.Errorf("profile %s: keys: %w", path, ErrJWKSExternal)
+		}
 	default:
 		return nil, fmt.Errorf("profile %s: keys: %q is not hs256 or jwks", path, p.Keys)
 	}
-	if (p.SecretEnv == "") == (p.SecretFile == "") {
+	if p.Tokens != nil {
+		if err := p.Tokens.checkProfile(&p); err != nil {
+			return nil, fmt.Errorf("profile %s: %w", path, err)
+		}
+	} else if (p.SecretEnv == "") == (p.SecretFile == "") {
 		return nil, fmt.Errorf("profile %s: set exactly one of secret_env and secret_file", path)
 	}
 	if p.Resource != "" {
@@ -133,18 +142,25 @@ func StartExternalWith(ctx context.Context, mcpURL string, p *Profile, opts Exte
 	if err := gateRemote(ctx, u.Hostname(), opts); err != nil {
 		return nil, err
 	}
-	secret, err := p.secret()
-	if err != nil {
-		return nil, err
-	}
 	t := &Target{
 		Kind:     "external",
 		MCPURL:   strings.TrimRight(mcpURL, "/"),
 		BaseURL:  u.Scheme + "://" + u.Host,
-		Issuer:   &Issuer{Secret: secret, Issuer: p.Issuer, Audience: p.Audience},
 		Fixtures: p.Fixtures,
 		Tools:    p.Tools,
 		Resource: strings.TrimRight(p.Resource, "/"),
+	}
+	if p.Tokens != nil { // supplied tokens: no secret, no Issuer
+		if t.Supplied, err = NewSupplied(ctx, p.Tokens, p.Audience); err != nil {
+			return nil, err
+		}
+		t.Supplied.MCPURL = t.MCPURL
+	} else {
+		secret, err := p.secret()
+		if err != nil {
+			return nil, err
+		}
+		t.Issuer = &Issuer{Secret: secret, Issuer: p.Issuer, Audience: p.Audience}
 	}
 	if p.BackendAdminURL != "" {
 		t.Backend = &fakebackend.AdminClient{BaseURL: strings.TrimRight(p.BackendAdminURL, "/"), HTTP: http.DefaultClient}

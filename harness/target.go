@@ -31,6 +31,9 @@ type Target struct {
 	// JWT_JWKS_URL and verifies RS256/ES256 tokens); nil in HS256 mode. Issuer
 	// still holds the claims settings and the fake backend's secret.
 	Keys *KeySet
+	// Supplied holds the tokens of a supplied-token run (supplied.go); then
+	// Issuer is nil: the suite holds no key of the target's issuer.
+	Supplied *Supplied
 
 	// BackendURL is the fake core app's base URL, when the harness knows it.
 	BackendURL string
@@ -53,6 +56,9 @@ type Target struct {
 	BackendTimeout time.Duration
 
 	closers []func() error
+	// backendKeys are the issuer's keys the in-process fake backend trusts
+	// beside the secret: set with Keys in JWKS mode (UseKeys, embedded).
+	backendKeys *keyHolder
 }
 
 // Tool returns the target's name for a contract tool, and whether it has one.
@@ -167,7 +173,10 @@ func newLocalTarget(kind string) (*Target, string, error) {
 // endpoint.
 func (t *Target) startFakeBackend() (clientSecret string, err error) {
 	clientSecret = randomSecret()
-	backend, backendURL, stop, err := startBackend(t.Issuer, clientSecret)
+	if t.backendKeys == nil {
+		t.backendKeys = &keyHolder{}
+	}
+	backend, backendURL, stop, err := startBackend(t.Issuer, clientSecret, t.backendKeys)
 	if err != nil {
 		return "", err
 	}
@@ -178,10 +187,11 @@ func (t *Target) startFakeBackend() (clientSecret string, err error) {
 }
 
 // startBackend serves a fake backend on a free loopback port.
-func startBackend(is *Issuer, clientSecret string) (*fakebackend.Backend, string, func() error, error) {
+func startBackend(is *Issuer, clientSecret string, keys *keyHolder) (*fakebackend.Backend, string, func() error, error) {
 	b, err := fakebackend.New(fakebackend.Config{
 		Secret: is.Secret, Issuer: is.Issuer, Audience: is.Audience,
 		ClientID: DefaultClientID, ClientSecret: clientSecret,
+		SubjectKeys: keys.keyfunc,
 	})
 	if err != nil {
 		return nil, "", nil, err

@@ -246,6 +246,9 @@ func (r *Report) WriteText(w io.Writer, p Policy) {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
 	}
 	fmt.Fprintf(w, "\n%s\n%s\n", r.VerdictLine(p), r.Totals().Summary())
+	if r.Coverage != nil {
+		fmt.Fprintln(w, r.Coverage.Line())
+	}
 }
 
 func writeTextFailure(w io.Writer, res Result, p Policy) {

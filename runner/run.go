@@ -67,6 +67,8 @@ type Report struct {
 	Sources []string
 	// Notes say what the run could not cover, and why.
 	Notes []string
+	// Coverage is set in a run with supplied tokens (coverage.go).
+	Coverage *Coverage `json:"coverage,omitempty"`
 }
 
 // DefaultTags is the selection when none is given: the scenarios of the
@@ -74,6 +76,9 @@ type Report struct {
 // scenarios, any other target every scenario but those. Explicitly selected
 // scenarios of the other mode are skipped with the reason.
 func DefaultTags(t *harness.Target) string {
+	if t.Supplied != nil {
+		return "" // every scenario: those the tokens cannot reach skip with the reason
+	}
 	if t.Keys != nil {
 		return "@jwks"
 	}
@@ -98,6 +103,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	supplied := opts.Target.Supplied != nil
 	catalog, err := LoadCatalog(opts.Features)
 	if err != nil {
 		return nil, err
@@ -149,6 +155,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		case skipped:
 			r.Status, r.Message = Skipped, reason
 		case err == nil:
+			if steps.Tampered(ctx) {
+				r.Message = steps.TamperedNote
+			}
 		case errors.As(err, &skip):
 			r.Status, r.Message = Skipped, skip.Reason
 		case errors.Is(err, godog.ErrSkip):
@@ -214,6 +223,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		Started: start, Duration: time.Since(start), Sources: catalog.Sources()}
 	for _, r := range results {
 		rep.Results = append(rep.Results, r)
+	}
+	if supplied {
+		rep.Coverage = coverageOf(rep.Results)
 	}
 	order := map[string]int{}
 	for i, c := range catalog.Cases {

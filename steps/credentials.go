@@ -60,10 +60,11 @@ func tokenWith(ctx context.Context, name string, set map[string]json.RawMessage,
 		return err
 	}
 	s.user = u
-	tok, err := s.env.Target.Issuer.TokenWith(u, set, del)
+	tok, err := s.env.Target.Tokens().Mint(ctx, u, set, del)
 	if err != nil {
-		return err
+		return material(err)
 	}
+	s.noteTampered(set)
 	s.useToken(tok)
 	return nil
 }
@@ -96,12 +97,13 @@ func buildCase(ctx context.Context, c harness.HostileCase, userName string) erro
 		return err
 	}
 	s.user = u
-	// A copy, so that concurrent scenarios each point at their own
-	// attacker path.
-	is := *s.env.Target.Issuer
-	is.AttackerURL = s.env.attacker.URL + s.attackPath
-	tok, err := c.Build(&is, u)
+	s.noteTampered(nil, c.Name)
+	// Each scenario points at its own attacker path.
+	tok, err := s.env.Target.Tokens().Hostile(ctx, c, u, s.env.attacker.URL+s.attackPath)
 	if err != nil {
+		if _, ok := harness.IsMaterial(err); ok {
+			return material(err)
+		}
 		return fmt.Errorf("building %q: %w", c.Name, err)
 	}
 	s.useToken(tok)
@@ -115,7 +117,7 @@ func (s *scenario) forgedToken() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tok, err := c.Build(s.env.Target.Issuer, s.user)
+	tok, err := s.env.Target.Tokens().Hostile(context.Background(), c, s.user, "")
 	if err == nil {
 		s.env.remember(tok)
 	}

@@ -59,6 +59,12 @@ func registerJWKS(sc *godog.ScenarioContext, env *Env) {
 		js := &jwksScenario{keys: env.Target.Keys, labels: map[string]string{}}
 		ctx = context.WithValue(ctx, jwksKey{}, js)
 		jwks := hasTag(tagNames(p), tagJWKS)
+		if reason := suppliedJWKSSkip(ctx, env, jwks); reason != "" || env.Target.Supplied != nil {
+			if reason != "" {
+				return ctx, skip("%s", reason)
+			}
+			return ctx, nil
+		}
 		switch {
 		case jwks && js.keys == nil:
 			return ctx, skip("the target verifies HS256 tokens with the shared secret; @jwks scenarios need a target in JWKS mode (--keys jwks)")
@@ -112,6 +118,9 @@ func jwks(ctx context.Context) (*jwksScenario, *scenario, error) {
 }
 
 func jwksValidToken(ctx context.Context, alg, name string) error {
+	if get(ctx).env.Target.Supplied != nil {
+		return suppliedJWKSToken(ctx, alg, name)
+	}
 	js, s, err := jwks(ctx)
 	if err != nil {
 		return err
@@ -145,6 +154,9 @@ func jwksTokenFromKey(ctx context.Context, alg, name, label string) error {
 }
 
 func jwksTokenWithClaim(ctx context.Context, alg, name, claim, value string) error {
+	if get(ctx).env.Target.Supplied != nil {
+		return suppliedJWKSClaim(ctx, alg, name, claim, value)
+	}
 	js, s, err := jwks(ctx)
 	if err != nil {
 		return err
@@ -173,6 +185,9 @@ func (js *jwksScenario) useToken(s *scenario, name, kid string, set map[string]j
 }
 
 func jwksHostileToken(ctx context.Context, name string) error {
+	if get(ctx).env.Target.Supplied != nil {
+		return suppliedJWKSHostile(ctx, name)
+	}
 	js, s, err := jwks(ctx)
 	if err != nil {
 		return err
@@ -473,6 +488,9 @@ func jwksFetched(ctx context.Context) error {
 }
 
 func attackerKeyServerNoRequest(ctx context.Context) error {
+	if get(ctx).env.Target.Supplied != nil { // derived key URLs point at the attacker listener
+		return attackerNoRequest(ctx)
+	}
 	js, s, err := jwks(ctx)
 	if err != nil {
 		return err

@@ -501,7 +501,7 @@ func toolErrorHasNoToken(ctx context.Context) error {
 			return mismatch("an answer without any token", "token %s in the answer", fingerprint(t))
 		}
 	}
-	if sec := string(s.env.Target.Issuer.Secret); sec != "" && strings.Contains(text, sec) {
+	if sec := string(s.env.secret()); sec != "" && strings.Contains(text, sec) {
 		return mismatch("an answer without the secret", "the signing secret in the answer")
 	}
 	return nil

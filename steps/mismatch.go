@@ -43,7 +43,7 @@ func (s *scenario) redact(text string) string {
 			text = strings.ReplaceAll(text, t, "[token "+fingerprint(t)+"]")
 		}
 	}
-	if sec := string(s.env.Target.Issuer.Secret); sec != "" {
+	if sec := string(s.env.secret()); sec != "" {
 		text = strings.ReplaceAll(text, sec, "[secret]")
 	}
 	return text

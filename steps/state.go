@@ -121,6 +121,8 @@ type scenario struct {
 	limit *limitProbe // the last oversized or slow request (limits.go)
 
 	tokenFault string // SHA-256 of the token a fault was set for, if any
+
+	tampered bool // a supplied token's claim was changed under its signature (material.go)
 }
 
 type toolCall struct {
@@ -148,9 +150,9 @@ func get(ctx context.Context) *scenario {
 
 // validToken returns a fresh valid token of u and remembers it.
 func (s *scenario) validToken(u harness.User) (string, error) {
-	tok, err := s.env.Target.Issuer.Token(u)
+	tok, _, err := s.env.Target.Tokens().Play(context.Background(), u)
 	if err != nil {
-		return "", err
+		return "", material(err)
 	}
 	s.env.remember(tok)
 	return tok, nil

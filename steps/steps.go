@@ -104,6 +104,9 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 		case hasTag(tags, tagNeedsLogs) && t.Logs == nil:
 			return ctx, skip("the target's logs are not visible to the suite (set log_file in the profile)")
 		}
+		if reason := materialSkip(env, p); reason != "" {
+			return ctx, skip("%s", reason)
+		}
 		s.serial = hasTag(tags, tagSerial)
 		if s.serial {
 			env.quiet.Lock()

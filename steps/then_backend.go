@@ -48,7 +48,7 @@ func backendRecordedNoCall(ctx context.Context) error {
 // delegation.
 func backendReceivedTokenFor(ctx context.Context, name string) error {
 	s := get(ctx)
-	u, err := user(name)
+	u, err := s.castUser(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func serverIsHealthy(ctx context.Context) error {
 func logsHaveNoSecrets(ctx context.Context) error {
 	s := get(ctx)
 	logs := s.env.Target.Logs()
-	if secret := s.env.Target.Issuer.Secret; len(secret) > 0 && bytes.Contains(logs, secret) {
+	if secret := s.env.secret(); len(secret) > 0 && bytes.Contains(logs, secret) {
 		return mismatch("logs without the signing secret", "the secret appears in the target's logs")
 	}
 	tokens := s.env.mintedTokens()

@@ -83,6 +83,7 @@ func resultFieldIs(ctx context.Context, path, want string) error {
 		return err
 	}
 	got, ok := field(v, path)
+	want = s.castValue(ctx, want)
 	if !ok || fmt.Sprint(got) != want {
 		return mismatch(fmt.Sprintf("%s = %q", path, want), "%s = %v (%s)", path, got, s.describeCall())
 	}
@@ -170,6 +171,7 @@ func everyRowHas(ctx context.Context, path, key, want string) error {
 	if len(rows) == 0 {
 		return mismatch(fmt.Sprintf("at least one row in %q", path), "an empty list")
 	}
+	want = s.castValue(ctx, want)
 	for _, row := range rows {
 		if fmt.Sprint(row[key]) != want {
 			return mismatch(fmt.Sprintf("every row of %q with %s = %q", path, key, want), "a row with %s = %v: %v", key, row[key], row)
@@ -188,6 +190,7 @@ func noRowHas(ctx context.Context, path, key, value string) error {
 	if err != nil {
 		return err
 	}
+	value = s.castValue(ctx, value)
 	for _, row := range rows {
 		if fmt.Sprint(row[key]) == value {
 			return mismatch(fmt.Sprintf("no row of %q with %s = %q", path, key, value), "%v", row)
@@ -244,7 +247,7 @@ func resultSameAs(ctx context.Context, tool, rawArgs string) error {
 // other than name.
 func callNotServedAs(ctx context.Context, name string) error {
 	s := get(ctx)
-	other, err := user(name)
+	other, err := s.castUser(ctx, name)
 	if err != nil {
 		return err
 	}

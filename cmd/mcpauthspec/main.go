@@ -82,7 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.network, "network", "", "with --container: host or bridge; by default host with a Linux engine, bridge with Docker Desktop")
 	fs.StringVar(&c.targetURL, "target-url", "", "test the running MCP endpoint at this URL (needs --profile)")
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a --target-url that is not on this machine (the suite sends it hostile traffic: forged tokens, oversized requests, load)")
-	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret, tools, fixtures)")
+	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret or supplied tokens, tools, fixtures)")
 	fs.StringVar(&c.keys, "keys", "", "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; the @jwks scenarios); by default both, each against a target of its own, when the suite starts the target")
 	fs.StringVar(&c.tags, "tags", "", `tag expression selecting scenarios, Cucumber's ("@must and not (@load or @serial)") or godog's ("@must && ~@load")`)
 	fs.BoolVar(&c.strict, "strict", false, "fail on @should failures too")
@@ -126,14 +126,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usageError{fmt.Errorf("--network %q: want host or bridge", c.network)}
 	case c.keys != "" && c.keys != harness.KeysHS256 && c.keys != harness.KeysJWKS:
 		return nil, usageError{fmt.Errorf("--keys %q: want hs256 or jwks", c.keys)}
-	case c.keys == harness.KeysJWKS && (c.targetURL != "" || c.profile != ""):
-		return nil, usageError{fmt.Errorf("--keys jwks: %w", harness.ErrJWKSExternal)}
 	case c.keys == harness.KeysJWKS && c.network == harness.NetworkBridge:
 		return nil, usageError{errors.New("--keys jwks needs --network host: the suite's JWKS endpoint listens on 127.0.0.1 only")}
 	case c.allowRemote && c.targetURL == "":
 		return nil, usageError{errors.New("--allow-remote needs --target-url")}
 	case c.targetURL != "" && c.profile == "":
-		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience and secret of the deployment)")}
+		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience, and the secret or tokens of the deployment)")}
 	case c.ids != "" && strings.ContainsAny(c.ids, "()&|~!@ "):
 		return nil, usageError{fmt.Errorf("--id %q: want ids separated by commas, e.g. auth-2.3,auth-1.3/2", c.ids)}
 	case c.concurrency < 1:
@@ -487,6 +485,9 @@ func startTarget(ctx context.Context, c *config, stderr io.Writer) (*harness.Tar
 		p, err := harness.LoadProfile(c.profile)
 		if err != nil {
 			return nil, err
+		}
+		if c.keys == harness.KeysJWKS && p.Tokens == nil { // supplied tokens work with any issuer
+			return nil, fmt.Errorf("--keys jwks: %w; or give the profile a tokens block (docs/supplied-tokens.md)", harness.ErrJWKSExternal)
 		}
 		return harness.StartExternalWith(startCtx, c.targetURL, p, harness.ExternalOptions{
 			AllowRemote: c.allowRemote,
