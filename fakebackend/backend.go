@@ -42,6 +42,7 @@ type Backend struct {
 	store   store
 	rec     recorder
 	fault   faultState
+	jwks    jwksURL
 }
 
 // New returns a Backend holding the seed data.
@@ -118,6 +119,7 @@ func (b *Backend) routes() http.Handler {
 	mux.HandleFunc("DELETE /_admin/requests", b.adminResetRecording)
 	mux.HandleFunc("POST /_admin/reset", b.adminReset)
 	mux.HandleFunc("PUT /_admin/fault", b.adminFault)
+	mux.HandleFunc("GET "+WellKnownAS, b.asMetadata)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("/", routeNotFound)
 	return mux

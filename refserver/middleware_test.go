@@ -125,7 +125,7 @@ func TestMetadataAndHealth(t *testing.T) {
 		}
 		want := map[string]any{
 			"resource":                 st.target.MCPURL,
-			"authorization_servers":    []any{"core-app"},
+			"authorization_servers":    []any{st.target.Issuer.Issuer}, // JWT_ISSUER, the fake backend's URL
 			"scopes_supported":         []any{"read", "write", "admin"},
 			"bearer_methods_supported": []any{"header"},
 			"resource_name":            "mcpauthspec reference MCP server",
