@@ -80,6 +80,8 @@ func (s *Server) requireAuth(next http.Handler) http.Handler {
 		}
 
 		r = r.WithContext(s.caller.Attach(r, claims, token))
+		r, endStream := streamUntilExpiry(r, claims)
+		defer endStream()
 		if sessionID == "" {
 			w = &sessionBinder{ResponseWriter: w, bind: func(id string) { s.sessions.bind(id, claims) }}
 		}
