@@ -32,6 +32,7 @@ func TestExternalTarget(t *testing.T) {
 	err = os.WriteFile(profile, []byte(`issuer: `+stack.Issuer.Issuer+`
 audience: mcp-server
 secret_env: MCPAUTHSPEC_EXTERNAL_SECRET
+allowed_origin: `+stack.AllowedOrigin+`
 backend_admin_url: `+stack.BackendURL+`
 fixtures:
   acme_ticket: `+f.AcmeTicket+`

@@ -568,6 +568,7 @@ func StartContainers(ctx context.Context, opts ...ContainerOption) (t *Target, e
 	t.onClose(func() error { return sweep(p, c.runID) })
 
 	clientSecret := randomSecret()
+	t.ClientSecret = clientSecret
 	secrets := [][]byte{is.Secret, []byte(clientSecret)}
 	s := &stack{c: c, p: p, images: images, is: is, clientSecret: clientSecret, secrets: secrets}
 	if err := s.ports(); err != nil {

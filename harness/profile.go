@@ -32,6 +32,10 @@ type Profile struct {
 	// Keys is the key mode: hs256 (the default). jwks is refused with
 	// ErrJWKSExternal: the suite cannot sign for a deployment's real issuer.
 	Keys string `yaml:"keys"`
+	// AllowedOrigin is an origin the deployment lists in its
+	// MCP_ALLOWED_ORIGINS (optional): the scenario that a listed origin is
+	// served needs one.
+	AllowedOrigin string `yaml:"allowed_origin"`
 }
 
 // ContractTools are the tool names of the target contract (section 4).
@@ -125,6 +129,8 @@ func StartExternal(ctx context.Context, mcpURL string, p *Profile) (*Target, err
 		Issuer:   &Issuer{Secret: secret, Issuer: p.Issuer, Audience: p.Audience},
 		Fixtures: p.Fixtures,
 		Tools:    p.Tools,
+
+		AllowedOrigin: p.AllowedOrigin,
 	}
 	if p.BackendAdminURL != "" {
 		t.Backend = &fakebackend.AdminClient{BaseURL: strings.TrimRight(p.BackendAdminURL, "/"), HTTP: http.DefaultClient}

@@ -50,6 +50,9 @@ type Target struct {
 	// AllowedOrigin is an origin the harness listed in the target's
 	// MCP_ALLOWED_ORIGINS; "" when the suite did not configure the target.
 	AllowedOrigin string
+	// ClientSecret is the target's MCP_CLIENT_SECRET when the harness set
+	// it, for the log scan; "" when unknown.
+	ClientSecret string
 
 	// fake is the in-process fake backend, when the harness runs one.
 	fake *fakebackend.Backend
@@ -178,6 +181,7 @@ func newLocalTarget(kind string) (*Target, string, error) {
 	t.Backend = localBackend{backend}
 	t.BackendURL = is.Issuer
 	t.fake = backend
+	t.ClientSecret = clientSecret
 	return t, clientSecret, nil
 }
 

@@ -119,6 +119,8 @@ type scenario struct {
 	limit *limitProbe // the last oversized or slow request (limits.go)
 
 	tokenFault string // SHA-256 of the token a fault was set for, if any
+
+	client *clientScenario // clients.go
 }
 
 type toolCall struct {
