@@ -80,7 +80,7 @@ func (s *Server) requireAuth(next http.Handler) http.Handler {
 		}
 
 		r = r.WithContext(s.caller.Attach(r, claims, token))
-		r, endStream := streamUntilExpiry(r, claims)
+		r, endStream := s.streamUntilExpiry(r, claims)
 		defer endStream()
 		if sessionID == "" {
 			w = &sessionBinder{ResponseWriter: w, bind: func(id string) { s.sessions.bind(id, claims) }}

@@ -25,6 +25,7 @@ type Server struct {
 	backend     *backendClient
 	metadataURL string
 	origins     originPolicy
+	streamEnd   StreamEnd
 	handler     http.Handler
 	// closeVerifier stops the background work of the verifier New built
 	// (the JWKS refresh); nil when there is none.
@@ -115,6 +116,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		backend:     &backendClient{base: cfg.BackendURL, http: httpClient, tokens: passthrough},
 		metadataURL: metadataURL(cfg.ResourceURL),
 		origins:     newOriginPolicy(cfg.ResourceURL, cfg.AllowedOrigins),
+		streamEnd:   TokenExpiry,
 	}
 	if cfg.BackendAuth == BackendAuthExchange {
 		s.backend.tokens = newTokenExchanger(cfg, httpClient).Token
