@@ -23,8 +23,11 @@ type Config struct {
 	Audience     string // the MCP server's audience: accepted, recorded as pass-through
 	ClientID     string // the MCP server's client id at /oauth/token
 	ClientSecret string
-	Logger       *slog.Logger     // nil: discard
-	Now          func() time.Time // nil: time.Now
+	// Users are the test users the authorization endpoint signs in, by
+	// subject (optional: without them it signs no one in).
+	Users  map[string]User
+	Logger *slog.Logger     // nil: discard
+	Now    func() time.Time // nil: time.Now
 }
 
 // Backend is the fake core app. It is an http.Handler, safe for concurrent
@@ -43,6 +46,8 @@ type Backend struct {
 	rec     recorder
 	fault   faultState
 	jwks    jwksURL
+	users   map[string]User
+	codes   codeStore
 }
 
 // New returns a Backend holding the seed data.
@@ -68,6 +73,7 @@ func New(cfg Config) (*Backend, error) {
 		clientSecret: cfg.ClientSecret,
 		log:          cfg.Logger,
 		now:          cfg.Now,
+		users:        cfg.Users,
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -120,6 +126,7 @@ func (b *Backend) routes() http.Handler {
 	mux.HandleFunc("POST /_admin/reset", b.adminReset)
 	mux.HandleFunc("PUT /_admin/fault", b.adminFault)
 	mux.HandleFunc("GET "+WellKnownAS, b.asMetadata)
+	mux.HandleFunc("GET /oauth/authorize", b.authorize)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("/", routeNotFound)
 	return mux

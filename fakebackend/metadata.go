@@ -34,7 +34,9 @@ func (b *Backend) issuerURL() string {
 
 // asMetadata serves the RFC 8414 §2 authorization server metadata of the
 // core app: its issuer (RFC 8414 §3.3: identical to the issuer the
-// document is fetched for), the token endpoint and what it grants. An
+// document is fetched for), the token endpoint and what it grants: token
+// exchange for MCP servers, the authorization code with PKCE for MCP
+// clients (authorize.go). An
 // issuer that is not a URL has no metadata (404).
 func (b *Backend) asMetadata(w http.ResponseWriter, _ *http.Request) {
 	base := b.issuerURL()
@@ -45,9 +47,12 @@ func (b *Backend) asMetadata(w http.ResponseWriter, _ *http.Request) {
 	doc := map[string]any{
 		"issuer":                                b.issuer,
 		"token_endpoint":                        base + "/oauth/token",
-		"grant_types_supported":                 []string{GrantTypeTokenExchange},
+		"authorization_endpoint":                base + "/oauth/authorize",
+		"grant_types_supported":                 []string{GrantTypeTokenExchange, "authorization_code"},
+		"response_types_supported":              []string{"code"},
+		"code_challenge_methods_supported":      []string{"S256"},
 		"scopes_supported":                      []string{scopeRead, scopeWrite, scopeAdmin},
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},
 	}
 	if p := b.jwks.v.Load(); p != nil && *p != "" {
 		doc["jwks_uri"] = *p

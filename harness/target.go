@@ -190,6 +190,7 @@ func startBackend(ln net.Listener, is *Issuer, clientSecret string) (*fakebacken
 	b, err := fakebackend.New(fakebackend.Config{
 		Secret: is.Secret, Issuer: is.Issuer, Audience: is.Audience,
 		ClientID: DefaultClientID, ClientSecret: clientSecret,
+		Users: backendUsers(),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -203,6 +204,17 @@ func startBackend(ln net.Listener, is *Issuer, clientSecret string) (*fakebacken
 	}
 	go func() { _ = srv.Serve(ln) }()
 	return b, func() error { return srv.Close() }, nil
+}
+
+// backendUsers is the cast as the fake core app's authorization endpoint
+// knows it: an MCP client's OAuth handler signs one in by its sub
+// (login_hint) and is granted the scopes the user holds.
+func backendUsers() map[string]fakebackend.User {
+	m := make(map[string]fakebackend.User, len(Users))
+	for _, u := range Users {
+		m[u.Subject] = fakebackend.User{OrgID: u.OrgID, Scopes: u.Scopes}
+	}
+	return m
 }
 
 // WaitHealthy polls baseURL/healthz until it answers 200, ctx ends, or
