@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // MCP 2025-11-25 transports, "Security Warning": servers "MUST validate the
@@ -74,6 +76,25 @@ func checkOrigin(allowed map[string]bool, next http.Handler) http.Handler {
 				writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "error_description": "origin not allowed"})
 				return
 			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// streamUntilExpiry ends a GET stream when the token that opened it
+// expires (at least a second after it opened); the client reopens it with a
+// fresh token, checked like any request. No MCP revision requires it: it
+// keeps a stream from delivering a user's events after their token is gone.
+func streamUntilExpiry(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := authStateFrom(r.Context()).claims; r.Method == http.MethodGet && c != nil && !c.Expiry.IsZero() {
+			deadline := c.Expiry
+			if least := time.Now().Add(time.Second); deadline.Before(least) {
+				deadline = least
+			}
+			ctx, cancel := context.WithDeadline(r.Context(), deadline)
+			defer cancel()
+			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
 	})

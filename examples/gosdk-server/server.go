@@ -43,7 +43,7 @@ func newHandler(cfg config, log *slog.Logger) http.Handler {
 
 	mux := http.NewServeMux()
 	v := newVerifier(cfg.secret, cfg.issuer, cfg.audience, nil)
-	mux.Handle("/mcp", checkOrigin(cfg.origins, requireBearer(v, metadataURL, requireToolScope(metadataURL, mcpHandler))))
+	mux.Handle("/mcp", checkOrigin(cfg.origins, requireBearer(v, metadataURL, streamUntilExpiry(requireToolScope(metadataURL, mcpHandler)))))
 	mux.Handle(wellKnownPRM, metadata)
 	mux.Handle(wellKnownPRM+"/mcp", metadata)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
