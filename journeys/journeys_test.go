@@ -301,3 +301,59 @@ func TestGoSDKDiscoveryFromCold401(t *testing.T) {
 		t.Errorf("issuer %q, token endpoint %q", asm.Issuer, asm.TokenEndpoint)
 	}
 }
+
+// mcp-go's client gets a 401 when its token expires mid-session, and goes on
+// with the same session once it sends a fresh token.
+func TestMCPGoClientGoesOnAfterExpiry(t *testing.T) {
+	target := start(t)
+	exp := time.Now().Add(2 * time.Second).Unix()
+	b := &bearer{tok: token(t, target, "alice", map[string]json.RawMessage{"exp": json.RawMessage(itoa(exp))})}
+	c, err := client.NewStreamableHttpClient(target.MCPURL,
+		transport.WithHTTPHeaderFunc(func(context.Context) map[string]string {
+			return map[string]string{"Authorization": "Bearer " + b.get()}
+		}),
+		transport.WithHTTPTimeout(20*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = harness.ProtocolVersion
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "journey", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+	session := c.GetSessionId()
+	whoami := func() (string, error) {
+		req := mcpgo.CallToolRequest{}
+		req.Params.Name, req.Params.Arguments = "whoami", map[string]any{}
+		res, err := c.CallTool(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		if res.IsError || len(res.Content) == 0 {
+			return "", errors.New("tool error")
+		}
+		text, _ := res.Content[0].(mcpgo.TextContent)
+		return text.Text, nil
+	}
+	if _, err := whoami(); err != nil {
+		t.Fatalf("whoami before expiry: %v", err)
+	}
+	time.Sleep(time.Until(time.Unix(exp, 0)) + 1100*time.Millisecond)
+	if _, err := whoami(); err == nil {
+		t.Fatal("whoami with an expired token succeeded")
+	}
+	b.set(token(t, target, "alice", nil))
+	who, err := whoami()
+	if err != nil || !strings.Contains(who, `"user-alice"`) {
+		t.Fatalf("whoami with a fresh token on the same session: %q, %v", who, err)
+	}
+	if c.GetSessionId() != session {
+		t.Errorf("session %q became %q", session, c.GetSessionId())
+	}
+}
