@@ -29,9 +29,10 @@ func TestExternalTarget(t *testing.T) {
 	t.Setenv("MCPAUTHSPEC_EXTERNAL_SECRET", string(stack.Issuer.Secret))
 	f := stack.Fixtures
 	profile := filepath.Join(t.TempDir(), "profile.yaml")
-	err = os.WriteFile(profile, []byte(`issuer: core-app
+	err = os.WriteFile(profile, []byte(`issuer: `+stack.Issuer.Issuer+`
 audience: mcp-server
 secret_env: MCPAUTHSPEC_EXTERNAL_SECRET
+allowed_origin: `+stack.AllowedOrigin+`
 backend_admin_url: `+stack.BackendURL+`
 fixtures:
   acme_ticket: `+f.AcmeTicket+`

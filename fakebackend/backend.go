@@ -32,6 +32,9 @@ type Config struct {
 	// public key of the token's kid for the token's algorithm, or an error.
 	// HS256 tokens are always checked with Secret.
 	SubjectKeys jwt.Keyfunc
+	// Users are the test users the authorization endpoint signs in, by
+	// subject (optional: without them it signs no one in).
+	Users map[string]User
 }
 
 // Backend is the fake core app. It is an http.Handler, safe for concurrent
@@ -50,6 +53,9 @@ type Backend struct {
 	store   store
 	rec     recorder
 	fault   faultState
+	jwks    jwksURL
+	users   map[string]User
+	codes   codeStore
 }
 
 // New returns a Backend holding the seed data.
@@ -76,6 +82,7 @@ func New(cfg Config) (*Backend, error) {
 		log:          cfg.Logger,
 		now:          cfg.Now,
 		subjectKeys:  cfg.SubjectKeys,
+		users:        cfg.Users,
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -127,6 +134,8 @@ func (b *Backend) routes() http.Handler {
 	mux.HandleFunc("DELETE /_admin/requests", b.adminResetRecording)
 	mux.HandleFunc("POST /_admin/reset", b.adminReset)
 	mux.HandleFunc("PUT /_admin/fault", b.adminFault)
+	mux.HandleFunc("GET "+WellKnownAS, b.asMetadata)
+	mux.HandleFunc("GET /oauth/authorize", b.authorize)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("/", routeNotFound)
 	return mux

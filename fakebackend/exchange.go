@@ -65,6 +65,10 @@ func (b *Backend) exchange(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", msg)
 		return
 	}
+	if form.Get("grant_type") == "authorization_code" {
+		b.codeGrant(w, r, form)
+		return
+	}
 	subjectToken := form.Get("subject_token")
 	if subjectToken != "" {
 		e.req.TokenSHA256 = tokenHash(subjectToken)

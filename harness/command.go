@@ -45,6 +45,7 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 		}
 	}()
 	is, backendURL := t.Issuer, t.BackendURL
+	t.AllowedOrigin = TestOrigin
 
 	port, err := freeLoopbackPort()
 	if err != nil {
@@ -63,6 +64,7 @@ func StartCommand(ctx context.Context, command string, opts CommandOptions) (t *
 		t.backendKeys.ks.Store(t.Keys)
 		t.onClose(t.Keys.Close)
 		cmd.Env = append(cmd.Env, t.Keys.Env()...)
+		t.fake.SetJWKSURL(t.Keys.URL())
 	}
 	cmd.Env = append(cmd.Env, opts.Env...)
 	logs := &logBuffer{}
@@ -115,5 +117,6 @@ func contractEnv(listenAddr, resourceURL, backendURL string, is *Issuer, clientS
 		"MCP_CLIENT_SECRET=" + clientSecret,
 		"BACKEND_TIMEOUT=" + BackendTimeout.String(),
 		"MCP_READ_HEADER_TIMEOUT=" + ReadHeaderTimeout.String(),
+		"MCP_ALLOWED_ORIGINS=" + TestOrigin,
 	}
 }

@@ -564,11 +564,19 @@ func StartContainers(ctx context.Context, opts ...ContainerOption) (t *Target, e
 	t.onClose(func() error { return sweep(p, c.runID) })
 
 	clientSecret := randomSecret()
+	t.ClientSecret = clientSecret
 	secrets := [][]byte{is.Secret, []byte(clientSecret)}
 	s := &stack{c: c, p: p, images: images, is: is, clientSecret: clientSecret, secrets: secrets}
 	if err := s.ports(); err != nil {
 		return t, err
 	}
+	// JWT_ISSUER is the core app's URL (contract §0) as both containers
+	// reach it; on the bridge the suite reaches it at t.BackendURL instead.
+	is.Issuer = s.backendHostURL
+	if c.network == NetworkBridge {
+		is.Issuer = "http://127.0.0.1:" + strconv.Itoa(bridgeBackendPort)
+	}
+	t.AllowedOrigin = TestOrigin
 
 	c.progress("starting fakebackend")
 	backend, err := s.run(ctx, "fakebackend", s.backendRequest())

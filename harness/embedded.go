@@ -72,7 +72,9 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err er
 		BackendTimeout: BackendTimeout,
 		// Short, so that the slow-client scenario finishes quickly.
 		ReadHeaderTimeout: ReadHeaderTimeout,
+		AllowedOrigins:    []string{TestOrigin},
 	}
+	t.AllowedOrigin = TestOrigin
 	if opts.JWKS {
 		if t.Keys, err = StartKeySet(); err != nil {
 			ln.Close()
@@ -81,6 +83,7 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err er
 		t.backendKeys.ks.Store(t.Keys)
 		t.onClose(t.Keys.Close)
 		cfg.JWKSURL = t.Keys.URL()
+		t.fake.SetJWKSURL(t.Keys.URL())
 	}
 	srv, err := refserver.New(cfg, append([]refserver.Option{refserver.WithLogger(log)}, opts.ServerOptions...)...)
 	if err != nil {
@@ -108,6 +111,11 @@ const BackendTimeout = time.Second
 // a trickling client is cut off in about a second rather than the
 // reference server's default five.
 const ReadHeaderTimeout = time.Second
+
+// TestOrigin is the origin the harness lists in MCP_ALLOWED_ORIGINS of the
+// targets it starts (contract §0): a browser-based client's origin, such as
+// a local MCP inspector's. No traffic goes to it; it is only a header value.
+const TestOrigin = "http://localhost:6274"
 
 // randomSecret returns 32 random bytes, hex-encoded, for client secrets.
 func randomSecret() string {

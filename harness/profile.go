@@ -42,6 +42,10 @@ type Profile struct {
 	// Tokens are tokens the deployment's own issuer minted (supplied.go):
 	// with them the suite needs no secret and holds no key.
 	Tokens *SuppliedTokens `yaml:"tokens"`
+	// AllowedOrigin is an origin the deployment lists in its
+	// MCP_ALLOWED_ORIGINS (optional): the scenario that a listed origin is
+	// served needs one.
+	AllowedOrigin string `yaml:"allowed_origin"`
 }
 
 // ContractTools are the tool names of the target contract (section 4).
@@ -149,6 +153,8 @@ func StartExternalWith(ctx context.Context, mcpURL string, p *Profile, opts Exte
 		Fixtures: p.Fixtures,
 		Tools:    p.Tools,
 		Resource: strings.TrimRight(p.Resource, "/"),
+
+		AllowedOrigin: p.AllowedOrigin,
 	}
 	if p.Tokens != nil { // supplied tokens: no secret, no Issuer
 		if t.Supplied, err = NewSupplied(ctx, p.Tokens, p.Audience); err != nil {

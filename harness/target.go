@@ -54,6 +54,15 @@ type Target struct {
 	// BackendTimeout is the target's BACKEND_TIMEOUT when the harness set
 	// it; 0 when unknown (an external target).
 	BackendTimeout time.Duration
+	// AllowedOrigin is an origin the harness listed in the target's
+	// MCP_ALLOWED_ORIGINS; "" when the suite did not configure the target.
+	AllowedOrigin string
+	// ClientSecret is the target's MCP_CLIENT_SECRET when the harness set
+	// it, for the log scan; "" when unknown.
+	ClientSecret string
+
+	// fake is the in-process fake backend, when the harness runs one.
+	fake *fakebackend.Backend
 
 	closers []func() error
 	// backendKeys are the issuer's keys the in-process fake backend trusts
@@ -127,7 +136,10 @@ func (l localBackend) SetFault(_ context.Context, f fakebackend.Fault) error {
 
 // Contract defaults shared by every target the harness starts.
 const (
-	DefaultIssuer       = "core-app"
+	// DefaultIssuer is the issuer of a profile that names none, and of
+	// `mcpauthspec token`: the core app of docker-compose.test.yml. Targets
+	// the harness starts get their fake backend's own URL instead.
+	DefaultIssuer       = "http://127.0.0.1:18081"
 	DefaultAudience     = "mcp-server"
 	DefaultClientID     = "mcp-server"
 	healthPollInterval  = 20 * time.Millisecond
@@ -152,53 +164,48 @@ func freeLoopbackPort() (int, error) {
 
 // newLocalTarget is the start of every target the harness runs itself: a
 // fresh issuer, the seed fixtures, and an in-process fake backend trusting
-// that issuer. It returns the client secret the target must use at the
-// backend's token endpoint. On error the target is already closed.
+// that issuer. The issuer is the fake backend's base URL (contract §0, §2:
+// JWT_ISSUER is the core app's issuer identifier, an RFC 8414 URL, and its
+// metadata answers under it). It returns the client secret the target must
+// use at the backend's token endpoint. On error the target is already
+// closed.
 func newLocalTarget(kind string) (*Target, string, error) {
-	is, err := NewIssuer(DefaultIssuer, DefaultAudience)
+	ln, err := listenLoopback()
 	if err != nil {
+		return nil, "", fmt.Errorf("fake backend: %w", err)
+	}
+	is, err := NewIssuer("http://"+ln.Addr().String(), DefaultAudience)
+	if err != nil {
+		ln.Close()
 		return nil, "", err
 	}
-	t := &Target{Kind: kind, Issuer: is, Fixtures: SeedFixtures(), BackendTimeout: BackendTimeout}
-	clientSecret, err := t.startFakeBackend()
+	t := &Target{Kind: kind, Issuer: is, Fixtures: SeedFixtures(), BackendTimeout: BackendTimeout, backendKeys: &keyHolder{}}
+	clientSecret := randomSecret()
+	backend, stop, err := startBackend(ln, is, clientSecret, t.backendKeys)
 	if err != nil {
+		ln.Close()
 		_ = t.Close()
 		return nil, "", err
 	}
+	t.onClose(stop)
+	t.Backend = localBackend{backend}
+	t.BackendURL = is.Issuer
+	t.fake = backend
+	t.ClientSecret = clientSecret
 	return t, clientSecret, nil
 }
 
-// startFakeBackend serves an in-process fake backend for t, trusting t's
-// issuer, and returns the client secret the target must use at its token
-// endpoint.
-func (t *Target) startFakeBackend() (clientSecret string, err error) {
-	clientSecret = randomSecret()
-	if t.backendKeys == nil {
-		t.backendKeys = &keyHolder{}
-	}
-	backend, backendURL, stop, err := startBackend(t.Issuer, clientSecret, t.backendKeys)
-	if err != nil {
-		return "", err
-	}
-	t.onClose(stop)
-	t.Backend = localBackend{backend}
-	t.BackendURL = backendURL
-	return clientSecret, nil
-}
-
-// startBackend serves a fake backend on a free loopback port.
-func startBackend(is *Issuer, clientSecret string, keys *keyHolder) (*fakebackend.Backend, string, func() error, error) {
+// startBackend serves a fake backend trusting is (and, in JWKS mode, the
+// keys keys will hold) on ln.
+func startBackend(ln net.Listener, is *Issuer, clientSecret string, keys *keyHolder) (*fakebackend.Backend, func() error, error) {
 	b, err := fakebackend.New(fakebackend.Config{
 		Secret: is.Secret, Issuer: is.Issuer, Audience: is.Audience,
 		ClientID: DefaultClientID, ClientSecret: clientSecret,
 		SubjectKeys: keys.keyfunc,
+		Users:       backendUsers(),
 	})
 	if err != nil {
-		return nil, "", nil, err
-	}
-	ln, err := listenLoopback()
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("fake backend: %w", err)
+		return nil, nil, err
 	}
 	srv := &http.Server{
 		Handler:           b,
@@ -208,7 +215,18 @@ func startBackend(is *Issuer, clientSecret string, keys *keyHolder) (*fakebacken
 		MaxHeaderBytes:    64 << 10,
 	}
 	go func() { _ = srv.Serve(ln) }()
-	return b, "http://" + ln.Addr().String(), func() error { return srv.Close() }, nil
+	return b, func() error { return srv.Close() }, nil
+}
+
+// backendUsers is the cast as the fake core app's authorization endpoint
+// knows it: an MCP client's OAuth handler signs one in by its sub
+// (login_hint) and is granted the scopes the user holds.
+func backendUsers() map[string]fakebackend.User {
+	m := make(map[string]fakebackend.User, len(Users))
+	for _, u := range Users {
+		m[u.Subject] = fakebackend.User{OrgID: u.OrgID, Scopes: u.Scopes}
+	}
+	return m
 }
 
 // WaitHealthy polls baseURL/healthz until it answers 200, ctx ends, or

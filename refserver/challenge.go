@@ -96,6 +96,18 @@ var needsScope = func() map[string]string {
 // a flood of bad tokens would be cheaper to send than to answer: the
 // challenge is built in one buffer and the body from a struct.
 func writeRefusal(w http.ResponseWriter, metadataURL string, rf refusal) {
+	writeChallenge(w, metadataURL, rf)
+	code := rf.code
+	if code == "" {
+		code = "unauthorized"
+	}
+	w.WriteHeader(rf.status)
+	_ = json.NewEncoder(w).Encode(&refusalBody{Error: code, Description: rf.description})
+}
+
+// writeChallenge sets the headers of a refusal: the challenge, the JSON
+// content type and no-store.
+func writeChallenge(w http.ResponseWriter, metadataURL string, rf refusal) {
 	var b strings.Builder
 	b.Grow(160 + len(metadataURL))
 	b.WriteString("Bearer ")
@@ -107,10 +119,6 @@ func writeRefusal(w http.ResponseWriter, metadataURL string, rf refusal) {
 		param(&b, "scope", rf.scope)
 	}
 	param(&b, "resource_metadata", metadataURL)
-	code := rf.code
-	if code == "" {
-		code = "unauthorized"
-	}
 	// The headers of writeJSON plus the challenge, their values in one
 	// allocation: each slice is capped at its own element, so that a later
 	// Add appends to a copy rather than over its neighbour. The keys are in
@@ -121,8 +129,6 @@ func writeRefusal(w http.ResponseWriter, metadataURL string, rf refusal) {
 	h["Www-Authenticate"] = values[0:1:1]
 	h["Content-Type"] = values[1:2:2]
 	h["Cache-Control"] = values[2:3:3]
-	w.WriteHeader(rf.status)
-	_ = json.NewEncoder(w).Encode(&refusalBody{Error: code, Description: rf.description})
 }
 
 // refusalBody is the JSON body of a refusal (RFC 6749 §5.2 member names).

@@ -49,6 +49,9 @@ type Config struct {
 	// request headers before the connection is closed. Tests shorten it so
 	// that the slow-client scenario finishes in about a second.
 	ReadHeaderTimeout time.Duration
+	// AllowedOrigins is MCP_ALLOWED_ORIGINS (optional): origins allowed in
+	// the Origin header besides the origin of ResourceURL (origin.go).
+	AllowedOrigins []string
 }
 
 // ConfigError names the environment variable that is wrong. Its message never
@@ -101,6 +104,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.ReadHeaderTimeout = d
 	}
+	if v := getenv("MCP_ALLOWED_ORIGINS"); v != "" {
+		origins, err := parseOrigins(v)
+		if err != nil {
+			return c, &ConfigError{"MCP_ALLOWED_ORIGINS", "each entry " + err.Error()}
+		}
+		c.AllowedOrigins = origins
+	}
 	if c.ResourceURL == "" {
 		c.ResourceURL = "http://" + c.ListenAddr + "/mcp"
 	}
@@ -152,6 +162,11 @@ func (c *Config) Validate() error {
 	}
 	if err := checkURL(c.ResourceURL); err != nil {
 		return &ConfigError{"MCP_RESOURCE_URL", err.Error()}
+	}
+	for _, o := range c.AllowedOrigins {
+		if _, err := canonicalOrigin(o, false); err != nil {
+			return &ConfigError{"MCP_ALLOWED_ORIGINS", "each entry " + err.Error()}
+		}
 	}
 	switch c.BackendAuth {
 	case BackendAuthExchange:

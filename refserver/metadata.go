@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,9 +39,11 @@ func metadataURL(resource string) string {
 // metadataHandler serves the document without authentication at both the
 // bare and the path-suffixed well-known locations (target contract §2).
 //
-// authorization_servers lists JWT_ISSUER: the contract has no separate
-// setting for the authorization server's URL, and the issuer identifier is
-// what RFC 8414 clients match against.
+// authorization_servers lists JWT_ISSUER, the core app's issuer identifier:
+// RFC 9728 §2 makes each entry an RFC 8414 issuer identifier, a URL under
+// which the authorization server's own metadata answers, and the MCP
+// clients' discovery follows it from there (a bare name such as "core-app"
+// makes them give up).
 func (s *Server) metadataHandler() http.Handler {
 	doc := ProtectedResourceMetadata{
 		Resource:               s.cfg.ResourceURL,
@@ -58,4 +61,26 @@ func (s *Server) metadataHandler() http.Handler {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		writeJSON(w, http.StatusOK, doc)
 	})
+}
+
+// issuerIsURL reports whether iss can be an RFC 8414 §2 issuer identifier a
+// client will follow: an absolute URL without query or fragment, https, or
+// http on a loopback host (MCP 2025-11-25 "Communication Security").
+func issuerIsURL(iss string) bool {
+	u, err := url.Parse(iss)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		h := u.Hostname()
+		if h == "localhost" {
+			return true
+		}
+		ip := net.ParseIP(h)
+		return ip != nil && ip.IsLoopback()
+	}
+	return false
 }

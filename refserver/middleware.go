@@ -33,13 +33,13 @@ func (s *Server) requireAuth(next http.Handler) http.Handler {
 		token, err := bearerToken(r)
 		if err != nil {
 			info.reason = err.Error()
-			writeRefusal(w, s.metadataURL, refusalFor(err))
+			s.refuse(w, r, refusalFor(err))
 			return
 		}
 		claims, err := s.verify(r.Context(), token)
 		if err != nil {
 			info.reason = describe(err)
-			writeRefusal(w, s.metadataURL, refusalFor(err))
+			s.refuse(w, r, refusalFor(err))
 			return
 		}
 		info.user, info.org = claims.Subject, claims.OrgID
@@ -73,13 +73,15 @@ func (s *Server) requireAuth(next http.Handler) http.Handler {
 				scope, known := RequiredScope(tool)
 				if known && !s.scopeOK(claims, scope) {
 					info.reason = "insufficient scope"
-					writeRefusal(w, s.metadataURL, insufficientScope(scope))
+					s.refuseRead(w, body, insufficientScope(scope))
 					return
 				}
 			}
 		}
 
 		r = r.WithContext(s.caller.Attach(r, claims, token))
+		r, endStream := s.streamUntilExpiry(r, claims)
+		defer endStream()
 		if sessionID == "" {
 			w = &sessionBinder{ResponseWriter: w, bind: func(id string) { s.sessions.bind(id, claims) }}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcpauthspec/mcpauthspec/harness"
+	"github.com/mcpauthspec/mcpauthspec/refserver"
 )
 
 func TestMiddlewareAnswers(t *testing.T) {
@@ -64,11 +65,32 @@ func TestMiddlewareAnswers(t *testing.T) {
 			}
 			got := want{Status: resp.Status, Challenge: resp.Header.Get("WWW-Authenticate")}
 			if resp.Status != 200 {
-				var body struct{ Error string }
+				// A POST carrying a JSON-RPC request is refused with a
+				// JSON-RPC error response to it, the OAuth error in data.
+				var body struct {
+					JSONRPC string          `json:"jsonrpc"`
+					ID      json.RawMessage `json:"id"`
+					Error   struct {
+						Code    int    `json:"code"`
+						Message string `json:"message"`
+						Data    struct {
+							Error       string `json:"error"`
+							Description string `json:"error_description"`
+						} `json:"data"`
+					} `json:"error"`
+				}
 				if err := json.Unmarshal(resp.Body, &body); err != nil {
 					t.Fatalf("body is not JSON: %s", resp.Body)
 				}
-				got.Error = body.Error
+				wantCode := refserver.CodeAuthRefused
+				if resp.Status == 400 {
+					wantCode = -32600
+				}
+				if body.JSONRPC != "2.0" || string(body.ID) != "1" || body.Error.Code != wantCode ||
+					body.Error.Message != body.Error.Data.Error+": "+body.Error.Data.Description {
+					t.Errorf("not a JSON-RPC error response to id 1 with code %d: %s", wantCode, resp.Body)
+				}
+				got.Error = body.Error.Data.Error
 				if strings.Contains(string(resp.Body), good) || strings.Contains(got.Challenge, good) {
 					t.Error("the answer echoes the token")
 				}
@@ -125,7 +147,7 @@ func TestMetadataAndHealth(t *testing.T) {
 		}
 		want := map[string]any{
 			"resource":                 st.target.MCPURL,
-			"authorization_servers":    []any{"core-app"},
+			"authorization_servers":    []any{st.target.Issuer.Issuer}, // JWT_ISSUER, the fake backend's URL
 			"scopes_supported":         []any{"read", "write", "admin"},
 			"bearer_methods_supported": []any{"header"},
 			"resource_name":            "mcpauthspec reference MCP server",

@@ -24,6 +24,8 @@ type Server struct {
 	caller      CallerContext
 	backend     *backendClient
 	metadataURL string
+	origins     originPolicy
+	streamEnd   StreamEnd
 	handler     http.Handler
 	// closeVerifier stops the background work of the verifier New built
 	// (the JWKS refresh); nil when there is none.
@@ -113,6 +115,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		caller:      requestContext{},
 		backend:     &backendClient{base: cfg.BackendURL, http: httpClient, tokens: passthrough},
 		metadataURL: metadataURL(cfg.ResourceURL),
+		origins:     newOriginPolicy(cfg.ResourceURL, cfg.AllowedOrigins),
+		streamEnd:   TokenExpiry,
 	}
 	if cfg.BackendAuth == BackendAuthExchange {
 		s.backend.tokens = newTokenExchanger(cfg, httpClient).Token
@@ -139,6 +143,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		s.verify = verifier.Verify
 	}
 	s.backend.caller = s.caller
+	if !issuerIsURL(cfg.Issuer) {
+		s.log.Warn("JWT_ISSUER is not an absolute https URL (or http on a loopback host): clients cannot discover the authorization server from the metadata (RFC 9728 §2, RFC 8414 §2)")
+	}
 	if cfg.BackendAuth == BackendAuthPassthrough {
 		s.log.Warn("BACKEND_AUTH=passthrough forwards client tokens to the backend; MCP 2025-06-18 forbids token passthrough")
 	}
@@ -154,7 +161,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	)
 
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", s.requireAuth(streamable))
+	// The Origin check comes first (MCP transports: a present, invalid
+	// Origin gets 403), then authentication of every request.
+	mux.Handle("/mcp", s.checkOrigin(s.requireAuth(streamable)))
 	mux.Handle(wellKnownPRM, s.metadataHandler())
 	mux.Handle(wellKnownPRM+"/mcp", s.metadataHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

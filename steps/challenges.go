@@ -201,3 +201,18 @@ func (l *challengeLexer) paramValue() (string, error) {
 	}
 	return v, nil
 }
+
+// bearerChallenge returns the parameters of the Bearer challenge among the
+// WWW-Authenticate field values, and whether the field parses and has one.
+func bearerChallenge(values []string) (map[string]string, bool) {
+	cs, err := parseChallenges(values)
+	if err != nil {
+		return nil, false
+	}
+	for _, c := range cs {
+		if strings.EqualFold(c.scheme, "Bearer") {
+			return c.params, true
+		}
+	}
+	return nil, false
+}

@@ -122,7 +122,8 @@ type scenario struct {
 
 	tokenFault string // SHA-256 of the token a fault was set for, if any
 
-	tampered bool // a supplied token's claim was changed under its signature (material.go)
+	tampered bool            // a supplied token's claim was changed under its signature (material.go)
+	client   *clientScenario // clients.go
 }
 
 type toolCall struct {

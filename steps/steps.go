@@ -253,4 +253,23 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	step(sc, `^the call ends as the backend fault "([^"]*)" allows$`, callEndsAsFaultAllows)
 	step(sc, `^the tool fails, unless the fault "([^"]*)" only delays the backend$`, toolFailsUnlessDelayed)
 	step(sc, `^the tool error contains no token$`, toolErrorHasNoToken)
+
+	// Real clients: discovery, Origin, side doors, streams and the wider
+	// log scan (clients.go; features/16_clients.feature).
+	step(sc, `^the request carries the Origin "([^"]*)"$`, requestCarriesOrigin)
+	step(sc, `^a valid token for "([^"]*)" that expires in (\d+) s$`, validTokenExpiringIn)
+	step(sc, `^the client calls "([^"]*)" with (\{.*\}) on the session of "([^"]*)"$`, clientCallsWithOnSession)
+	step(sc, `^the client opens the GET stream for (\d+) s$`, clientOpensStreamFor)
+	step(sc, `^the client follows the challenge to the resource metadata$`, followChallengeToMetadata)
+	step(sc, `^the client sends "(GET|POST)" to the side door "([^"]*)"$`, clientSendsToSideDoor)
+	step(sc, `^no session was opened$`, noSessionOpened)
+	step(sc, `^every authorization server is an issuer URL$`, everyAuthorizationServerIsURL)
+	step(sc, `^every authorization server publishes its metadata with the same issuer$`, everyASPublishesMetadata)
+	step(sc, `^the stream ended within (\d+) s of the token's expiry$`, streamEndedNearExpiry)
+	step(sc, `^the side door did not serve the request$`, sideDoorNotServed)
+	step(sc, `^the side door is absent or answers as the MCP endpoint does$`, sideDoorAbsentOrAsMCP)
+	step(sc, `^the target's logs contain no token the backend received$`, logsHaveNoBackendToken)
+	step(sc, `^the target's logs contain nothing shaped like a JWT$`, logsHaveNoJWT)
+	step(sc, `^the target's logs do not contain the client secret$`, logsHaveNoClientSecret)
+	step(sc, `^the target's logs do not contain the session ids of this scenario$`, logsHaveNoSessionID)
 }

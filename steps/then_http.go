@@ -90,14 +90,11 @@ func (s *scenario) challenge() (map[string]string, error) {
 		return nil, err
 	}
 	values := s.resp.Header.Values("WWW-Authenticate")
-	cs, err := parseChallenges(values)
-	if err != nil {
+	if _, err := parseChallenges(values); err != nil {
 		return nil, mismatch("a WWW-Authenticate field of RFC 9110 §11.6.1 syntax", "%v", err)
 	}
-	for _, c := range cs {
-		if strings.EqualFold(c.scheme, "Bearer") {
-			return c.params, nil
-		}
+	if p, ok := bearerChallenge(values); ok {
+		return p, nil
 	}
 	return nil, mismatch("a WWW-Authenticate: Bearer challenge", "%s", v.describe())
 }

@@ -241,7 +241,7 @@ func TestProfileGapsSkip(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("MCPAUTHSPEC_GAPS_SECRET", string(stack.Issuer.Secret))
-	base := "secret_env: MCPAUTHSPEC_GAPS_SECRET\nbackend_admin_url: " + stack.BackendURL + "\n"
+	base := "secret_env: MCPAUTHSPEC_GAPS_SECRET\nissuer: " + stack.Issuer.Issuer + "\nbackend_admin_url: " + stack.BackendURL + "\n"
 	// A wrong secret is one pre-flight line and exit 2, not hundreds of
 	// failures.
 	t.Setenv("MCPAUTHSPEC_WRONG_SECRET", strings.Repeat("w", 32))

@@ -1,7 +1,7 @@
 // Command refserver runs the reference MCP server, configured only through
 // the target contract's environment variables (see README.md).
 //
-//	MCP_LISTEN_ADDR=127.0.0.1:18080 JWT_SECRET_KEY=... JWT_ISSUER=core-app \
+//	MCP_LISTEN_ADDR=127.0.0.1:18080 JWT_SECRET_KEY=... JWT_ISSUER=http://127.0.0.1:18081 \
 //	JWT_AUDIENCE=mcp-server BACKEND_API_URL=http://127.0.0.1:18081 \
 //	BACKEND_TOKEN_URL=http://127.0.0.1:18081/oauth/token \
 //	MCP_CLIENT_ID=mcp-server MCP_CLIENT_SECRET=... refserver

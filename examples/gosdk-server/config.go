@@ -25,6 +25,9 @@ type config struct {
 	// readHeaderTimeout is MCP_READ_HEADER_TIMEOUT (optional): how long a
 	// client may take to send its request headers (slowloris).
 	readHeaderTimeout time.Duration
+	// origins are the origins allowed in the Origin header: that of
+	// resourceURL and those of MCP_ALLOWED_ORIGINS (optional).
+	origins map[string]bool
 }
 
 // minSecretBytes: RFC 7518 §3.2 wants an HS256 key at least as long as the
@@ -87,6 +90,11 @@ func configFromEnv(getenv func(string) string) (config, error) {
 	if c.resourceURL == "" {
 		c.resourceURL = "http://" + c.listenAddr + "/mcp"
 	}
+	origins, err := parseOrigins(getenv("MCP_ALLOWED_ORIGINS"), c.resourceURL)
+	if err != nil {
+		return c, &configError{"MCP_ALLOWED_ORIGINS", err.Error()}
+	}
+	c.origins = origins
 	switch {
 	case len(c.secret) == 0:
 		return c, &configError{"JWT_SECRET_KEY", "required"}

@@ -7,9 +7,10 @@
 // conformance suite. See README.md beside this file.
 //
 // It is configured only through the contract's environment variables
-// (BACKEND_TIMEOUT and MCP_READ_HEADER_TIMEOUT are optional):
+// (BACKEND_TIMEOUT, MCP_READ_HEADER_TIMEOUT and MCP_ALLOWED_ORIGINS are
+// optional):
 //
-//	MCP_LISTEN_ADDR=127.0.0.1:18080 JWT_SECRET_KEY=... JWT_ISSUER=core-app \
+//	MCP_LISTEN_ADDR=127.0.0.1:18080 JWT_SECRET_KEY=... JWT_ISSUER=http://127.0.0.1:18081 \
 //	JWT_AUDIENCE=mcp-server BACKEND_API_URL=http://127.0.0.1:18081 \
 //	BACKEND_TOKEN_URL=http://127.0.0.1:18081/oauth/token \
 //	MCP_CLIENT_ID=mcp-server MCP_CLIENT_SECRET=... gosdk-server

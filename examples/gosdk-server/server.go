@@ -30,9 +30,9 @@ func newHandler(cfg config, log *slog.Logger) http.Handler {
 
 	metadataURL := metadataURL(cfg.resourceURL)
 	// MCP 2025-06-18 "Authorization Server Location": servers MUST publish
-	// RFC 9728 metadata. authorization_servers is JWT_ISSUER: the contract
-	// has no other setting for it, and the issuer identifier is what RFC 8414
-	// clients match.
+	// RFC 9728 metadata. authorization_servers is JWT_ISSUER, the core app's
+	// issuer identifier: RFC 9728 §2 makes each entry an RFC 8414 issuer URL,
+	// under which clients fetch the authorization server's own metadata.
 	metadata := auth.ProtectedResourceMetadataHandler(&oauthex.ProtectedResourceMetadata{
 		Resource:               cfg.resourceURL,
 		AuthorizationServers:   []string{cfg.issuer},
@@ -43,7 +43,7 @@ func newHandler(cfg config, log *slog.Logger) http.Handler {
 
 	mux := http.NewServeMux()
 	v := newVerifier(cfg.secret, cfg.issuer, cfg.audience, nil)
-	mux.Handle("/mcp", requireBearer(v, metadataURL, requireToolScope(metadataURL, mcpHandler)))
+	mux.Handle("/mcp", checkOrigin(cfg.origins, requireBearer(v, metadataURL, streamUntilExpiry(requireToolScope(metadataURL, mcpHandler)))))
 	mux.Handle(wellKnownPRM, metadata)
 	mux.Handle(wellKnownPRM+"/mcp", metadata)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
