@@ -78,7 +78,7 @@ func FuzzVerifyClaims(f *testing.F) {
 		// One bit of the signature flipped: refused.
 		sig := []byte(token[strings.LastIndexByte(token, '.')+1:])
 		sig[0] ^= 0x01
-		if b64url[sig[0]] {
+		if strings.IndexByte(b64urlAlphabet, sig[0]) >= 0 {
 			forged := token[:strings.LastIndexByte(token, '.')+1] + string(sig)
 			if _, err := v.Verify(context.Background(), forged); err == nil {
 				t.Fatalf("accepted a token with a changed signature: %q", forged)
@@ -173,8 +173,8 @@ func checkAccepted(t *testing.T, token string, c *Claims) {
 	}
 	for name := range claims {
 		for _, k := range knownClaims {
-			if name != k.name && strings.EqualFold(name, k.name) {
-				t.Fatalf("accepted the case variant %q of %q", name, k.name)
+			if name != k && strings.EqualFold(name, k) {
+				t.Fatalf("accepted the case variant %q of %q", name, k)
 			}
 		}
 	}
@@ -279,3 +279,5 @@ func members(b []byte) (map[string]json.RawMessage, bool) {
 	}
 	return out, true
 }
+
+const b64urlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
