@@ -409,11 +409,9 @@ func (c *tokenClaims) decode(b []byte) error {
 		if d.from == nil { // absent
 			continue
 		}
-		// RFC 7519 §2: a NumericDate is a JSON number; null, a string
-		// (even of digits) or a bool is not one.
-		if d.from.Kind() != '0' {
-			return errTimeType
-		}
+		// RFC 7519 §2: a NumericDate is a JSON number. d.from is the raw
+		// JSON, so null, a bool, or a string (even of digits: it starts
+		// with a quote) does not parse.
 		f, err := strconv.ParseFloat(string(d.from), 64)
 		if err != nil || f < 0 || f > maxNumericDate {
 			return errTimeType

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -562,6 +563,7 @@ func TestVerify(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := v.Verify(context.Background(), tc.token)
+			checkPlainAgrees(t, tc.token, secret, got, err)
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
@@ -868,4 +870,29 @@ func BenchmarkVerifyRejectAlgNone(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// anyMAC is an "HS256" that accepts any signature: what a package that
+// replaced golang-jwt's registration of HS256 would hand the parser.
+type anyMAC struct{}
+
+func (anyMAC) Alg() string                      { return "HS256" }
+func (anyMAC) Verify(string, []byte, any) error { return nil }
+func (anyMAC) Sign(string, any) ([]byte, error) { return nil, errors.New("no") }
+
+// TestVerifyIgnoresTheRegistry: golang-jwt finds a token's signing method
+// by its alg in a global registry, which any imported package can change;
+// the verifier uses only the method values of its own allow-list (RFC 8725
+// §3.1), so a replaced HS256 verifies nothing. (Not parallel: it changes
+// the registry for its duration.)
+func TestVerifyIgnoresTheRegistry(t *testing.T) {
+	secret := newSecret(t, 32)
+	v := newTestVerifier(t, secret)
+	forged := jws(sha256.New, newSecret(t, 32), hs256, payload())
+	jwt.RegisterSigningMethod("HS256", func() jwt.SigningMethod { return anyMAC{} })
+	t.Cleanup(func() {
+		jwt.RegisterSigningMethod("HS256", func() jwt.SigningMethod { return jwt.SigningMethodHS256 })
+	})
+	_, err := v.Verify(context.Background(), forged)
+	checkSentinel(t, err, ErrAlgorithm)
 }
