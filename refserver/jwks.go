@@ -1,13 +1,13 @@
 package refserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -95,9 +95,9 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	fetchTimeout := cmpOr(cfg.FetchTimeout, DefaultJWKSFetchTimeout)
-	refreshEvery := cmpOr(cfg.RefreshInterval, DefaultJWKSRefreshInterval)
-	minInterval := cmpOr(cfg.RefreshMinInterval, DefaultJWKSRefreshMinInterval)
+	fetchTimeout := cmp.Or(cfg.FetchTimeout, DefaultJWKSFetchTimeout)
+	refreshEvery := cmp.Or(cfg.RefreshInterval, DefaultJWKSRefreshInterval)
+	minInterval := cmp.Or(cfg.RefreshMinInterval, DefaultJWKSRefreshMinInterval)
 	if fetchTimeout < 0 || refreshEvery < 0 || minInterval < 0 {
 		return nil, errors.New("token verifier: JWKS intervals must be positive")
 	}
@@ -152,28 +152,20 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	}, nil
 }
 
-func cmpOr(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
-}
-
 // Close stops the background refresh. Verify keeps working on the cached
 // keys.
 func (v *JWKSVerifier) Close() { v.cancel() }
 
 // Key-related rejections, fixed text as in verify.go.
 var (
-	errKID         = fmt.Errorf("%w: kid missing, not a string or too long", ErrMalformed)
-	errUnknownKID  = fmt.Errorf("%w: no key in the key set has this kid", ErrSignature)
-	errKeyAlg      = fmt.Errorf("%w: the key does not allow this alg", ErrAlgorithm)
-	errKeyUse      = fmt.Errorf("%w: the key is not for verifying signatures", ErrAlgorithm)
-	errKeyWeak     = fmt.Errorf("%w: RSA key shorter than 2048 bits", ErrAlgorithm)
-	errKeySource   = fmt.Errorf("%w: key set unavailable", ErrSignature)
-	errJWKSURL     = errors.New("JWKS client: only the configured URL is fetched")
-	errJWKSRedir   = errors.New("JWKS client: redirects are not followed")
-	errJWKSTooLong = errors.New("JWKS client: key set larger than MaxJWKSBytes")
+	errKID        = fmt.Errorf("%w: kid missing, not a string or too long", ErrMalformed)
+	errUnknownKID = fmt.Errorf("%w: no key in the key set has this kid", ErrSignature)
+	errKeyAlg     = fmt.Errorf("%w: the key does not allow this alg", ErrAlgorithm)
+	errKeyUse     = fmt.Errorf("%w: the key is not for verifying signatures", ErrAlgorithm)
+	errKeyWeak    = fmt.Errorf("%w: RSA key shorter than 2048 bits", ErrAlgorithm)
+	errKeySource  = fmt.Errorf("%w: key set unavailable", ErrSignature)
+	errJWKSURL    = errors.New("JWKS client: only the configured URL is fetched")
+	errJWKSRedir  = errors.New("JWKS client: redirects are not followed")
 )
 
 // Verify checks token as Verifier.Verify does, with RS256 or ES256 and the
@@ -310,30 +302,8 @@ func (t *jwksTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: MaxJWKSBytes}
+	// Past the limit the read fails rather than stops: a cut-off set must
+	// not parse as a smaller valid one.
+	resp.Body = http.MaxBytesReader(nil, resp.Body, MaxJWKSBytes)
 	return resp, nil
 }
-
-// limitedBody fails, rather than truncates, past its limit: a cut-off set
-// must not parse as a smaller valid one.
-type limitedBody struct {
-	rc   io.ReadCloser
-	left int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left < 0 {
-		return 0, errJWKSTooLong
-	}
-	if int64(len(p)) > b.left+1 {
-		p = p[:b.left+1]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	if b.left < 0 {
-		return 0, errJWKSTooLong
-	}
-	return n, err
-}
-
-func (b *limitedBody) Close() error { return b.rc.Close() }

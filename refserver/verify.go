@@ -18,19 +18,13 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Token verification is a composition of two libraries:
-//
-//   - github.com/golang-jwt/jwt/v5 splits the token, decodes its segments,
-//     checks the algorithm against an allow-list, verifies the signature and
-//     validates exp, nbf, iat, iss and aud, configured by the parser options
-//     in newRules;
-//   - github.com/go-json-experiment/json (the encoding/json/v2 semantics)
-//     decodes the header and the claims strictly: names are matched
-//     case-sensitively, a duplicate name or invalid UTF-8 anywhere is an
-//     error, and a value of the wrong JSON type is an error rather than a
-//     zero value.
-//
-// What no library checks is written out below, each rule with its source.
+// Token verification composes two libraries: golang-jwt/v5 (split, decode,
+// algorithm allow-list, signature, exp/nbf/iat/iss/aud, configured by the
+// parser options in newRules) and github.com/go-json-experiment/json, the
+// encoding/json/v2 semantics, for the header and the claims: names matched
+// case-sensitively, duplicate names and invalid UTF-8 refused anywhere, a
+// value of the wrong JSON type an error. What no library checks is written
+// out below, each rule with its source.
 
 const (
 	// DefaultLeeway is the clock skew allowed on exp, nbf and iat when the
@@ -194,7 +188,6 @@ var (
 	errExpMissing     = fmt.Errorf("%w: exp", ErrMissingClaim)
 	errSubMissing     = fmt.Errorf("%w: sub", ErrMissingClaim)
 	errOrgMissing     = fmt.Errorf("%w: org_id", ErrMissingClaim)
-	errClaimMissing   = fmt.Errorf("%w: required claim absent", ErrMissingClaim)
 	errExpired        = fmt.Errorf("%w: exp is in the past", ErrExpired)
 	errNbf            = fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
 	errIat            = fmt.Errorf("%w: iat is in the future", ErrNotYetValid)
@@ -202,23 +195,14 @@ var (
 	errIssType        = fmt.Errorf("%w: iss is not a string", ErrIssuer)
 	errAud            = fmt.Errorf("%w: aud does not contain this resource", ErrAudience)
 	errAudType        = fmt.Errorf("%w: aud is not a string or an array of strings", ErrAudience)
-	errUnverifiable   = fmt.Errorf("%w: token could not be verified", ErrAlgorithm)
 	errMalformedOther = fmt.Errorf("%w: token could not be parsed", ErrMalformed)
 )
 
-// verify checks token with key:
-//
-//  1. size: at most MaxTokenBytes, before anything else;
-//  2. shape: three segments of unpadded base64url (a JWS Compact
-//     Serialization, RFC 7515 §7.1; a JWE has five), no line breaks;
-//  3. the header, decoded strictly: no duplicate parameters, alg one of the
-//     allow-list, no crit, typ JWT or at+jwt when present;
-//  4. the claims, decoded strictly by tokenClaims.UnmarshalJSON: no
-//     duplicate or case-variant claim names, each known claim of its type;
-//  5. golang-jwt: alg again, the signature, then exp, nbf, iat, iss, aud;
-//  6. sub and org_id, non-empty strings.
-//
-// It returns the claims and, for the cache, what golang-jwt validated.
+// verify checks token with key, in order: size; shape (three segments, RFC
+// 7515 §7.1: a JWE has five); the header (rules.header); then golang-jwt's
+// parser: the claims' JSON (tokenClaims.UnmarshalJSON), alg again, the
+// signature, exp, nbf, iat, iss, aud; last sub and org_id. It returns the
+// claims and, for the cache, what golang-jwt validated.
 func (r *rules) verify(token string, key keyFunc) (*Claims, *tokenClaims, error) {
 	// CVE-2025-30204: bound the work before splitting anything.
 	if len(token) > MaxTokenBytes {
@@ -264,8 +248,8 @@ func (r *rules) verify(token string, key keyFunc) (*Claims, *tokenClaims, error)
 		return nil, nil, errPayloadJSON
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return nil, nil, errSig
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		return nil, nil, errUnverifiable
+	case errors.Is(err, jwt.ErrTokenUnverifiable): // alg not in golang-jwt's registry
+		return nil, nil, errAlg
 	case !tc.decoded: // null: encoding/json never asked for the claims
 		return nil, nil, errPayloadJSON
 	case errors.Is(err, jwt.ErrTokenInvalidClaims):
@@ -337,13 +321,9 @@ func (r *rules) header(seg string) (*joseHeader, error) {
 	// case-insensitively): RFC 7519 §5.1 JWT, RFC 9068 §2.1 at+jwt.
 	if h.Typ != nil {
 		var typ string
-		if json.Unmarshal(h.Typ, &typ) != nil {
-			return nil, errTyp
-		}
-		if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
-			typ = typ[len("application/"):]
-		}
-		if !strings.EqualFold(typ, "JWT") && !strings.EqualFold(typ, "at+jwt") {
+		err := json.Unmarshal(h.Typ, &typ)
+		typ = strings.TrimPrefix(strings.ToLower(typ), "application/")
+		if err != nil || typ != "jwt" && typ != "at+jwt" {
 			return nil, errTyp
 		}
 	}
@@ -495,8 +475,6 @@ func (r *rules) claimsError(err error, c *tokenClaims) error {
 		return errIss
 	case !slices.Contains(c.Aud, r.audience) || errors.Is(err, jwt.ErrTokenInvalidAudience):
 		return errAud
-	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return errClaimMissing
 	}
 	return errClaims
 }
