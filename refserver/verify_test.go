@@ -268,6 +268,10 @@ func manyClaims(n, dup int) []mod {
 
 func TestVerify(t *testing.T) {
 	secret := newSecret(t, 32)
+	// HMAC pads a short key with zero bytes (RFC 2104 §2): a secret ending
+	// in 0x00 is the same key as its 31-byte prefix, which "secret prefix"
+	// must not be.
+	secret[31] |= 1
 	v := newTestVerifier(t, secret)
 
 	sign := func(header, pl string) string { return jws(sha256.New, secret, header, pl) }
@@ -364,9 +368,10 @@ func TestVerify(t *testing.T) {
 		// Signature, checked before any claim is trusted.
 		{"tampered payload", tampered, ErrSignature, nil},
 		{"tampered header", tamperedHeader, ErrSignature, nil},
-		// Cut mid-character: not canonical base64url (RFC 4648 §3.5).
-		{"truncated signature 42", good[:len(good)-1], ErrMalformed, nil},
-		{"truncated signature 41", good[:len(good)-2], ErrMalformed, nil},
+		// Cut mid-character: malformed when the cut leaves non-zero trailing
+		// bits (RFC 4648 §3.5), else a signature that does not match.
+		{"truncated signature 42", good[:len(good)-1], cutSig(goodSig, 42), nil},
+		{"truncated signature 41", good[:len(good)-2], cutSig(goodSig, 41), nil},
 		{"truncated signature 20", good[:len(good)-23], ErrSignature, nil},
 		{"empty signature", good[:len(good)-len(goodSig)], ErrSignature, nil},
 		{"signature too long", good + "AAAA", ErrSignature, nil},
@@ -895,4 +900,13 @@ func TestVerifyIgnoresTheRegistry(t *testing.T) {
 	})
 	_, err := v.Verify(context.Background(), forged)
 	checkSentinel(t, err, ErrAlgorithm)
+}
+
+// cutSig is the refusal of the signature sig cut to n characters:
+// ErrMalformed when the cut is not canonical base64url, else ErrSignature.
+func cutSig(sig string, n int) error {
+	if _, err := base64.RawURLEncoding.Strict().DecodeString(sig[:n]); err != nil {
+		return ErrMalformed
+	}
+	return ErrSignature
 }
