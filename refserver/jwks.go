@@ -1,14 +1,13 @@
 package refserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -96,9 +95,9 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	fetchTimeout := cmpOr(cfg.FetchTimeout, DefaultJWKSFetchTimeout)
-	refreshEvery := cmpOr(cfg.RefreshInterval, DefaultJWKSRefreshInterval)
-	minInterval := cmpOr(cfg.RefreshMinInterval, DefaultJWKSRefreshMinInterval)
+	fetchTimeout := cmp.Or(cfg.FetchTimeout, DefaultJWKSFetchTimeout)
+	refreshEvery := cmp.Or(cfg.RefreshInterval, DefaultJWKSRefreshInterval)
+	minInterval := cmp.Or(cfg.RefreshMinInterval, DefaultJWKSRefreshMinInterval)
 	if fetchTimeout < 0 || refreshEvery < 0 || minInterval < 0 {
 		return nil, errors.New("token verifier: JWKS intervals must be positive")
 	}
@@ -153,84 +152,46 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	}, nil
 }
 
-func cmpOr(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
-}
-
 // Close stops the background refresh. Verify keeps working on the cached
 // keys.
 func (v *JWKSVerifier) Close() { v.cancel() }
 
 // Key-related rejections, fixed text as in verify.go.
 var (
-	errKID         = fmt.Errorf("%w: kid missing, not a string or too long", ErrMalformed)
-	errUnknownKID  = fmt.Errorf("%w: no key in the key set has this kid", ErrSignature)
-	errKeyAlg      = fmt.Errorf("%w: the key does not allow this alg", ErrAlgorithm)
-	errKeyUse      = fmt.Errorf("%w: the key is not for verifying signatures", ErrAlgorithm)
-	errKeyWeak     = fmt.Errorf("%w: RSA key shorter than 2048 bits", ErrAlgorithm)
-	errKeySource   = fmt.Errorf("%w: key set unavailable", ErrSignature)
-	errSigShape    = fmt.Errorf("%w: signature has the wrong length for its alg", ErrSignature)
-	errJWKSURL     = errors.New("JWKS client: only the configured URL is fetched")
-	errJWKSRedir   = errors.New("JWKS client: redirects are not followed")
-	errJWKSTooLong = errors.New("JWKS client: key set larger than MaxJWKSBytes")
+	errKID        = fmt.Errorf("%w: kid missing, not a string or too long", ErrMalformed)
+	errUnknownKID = fmt.Errorf("%w: no key in the key set has this kid", ErrSignature)
+	errKeyAlg     = fmt.Errorf("%w: the key does not allow this alg", ErrAlgorithm)
+	errKeyUse     = fmt.Errorf("%w: the key is not for verifying signatures", ErrAlgorithm)
+	errKeyWeak    = fmt.Errorf("%w: RSA key shorter than 2048 bits", ErrAlgorithm)
+	errKeySource  = fmt.Errorf("%w: key set unavailable", ErrSignature)
+	errJWKSURL    = errors.New("JWKS client: only the configured URL is fetched")
+	errJWKSRedir  = errors.New("JWKS client: redirects are not followed")
 )
 
 // Verify checks token as Verifier.Verify does, with RS256 or ES256 and the
 // key its kid names in the issuer's key set. ctx bounds a fetch of the set
 // that an unknown kid may cause.
 func (v *JWKSVerifier) Verify(ctx context.Context, token string) (*Claims, error) {
-	return v.rules.verify(token, jwksSignature, func(h *joseHeader, _ jwt.SigningMethod) (any, error) {
-		k, err := v.key(ctx, h)
-		if err != nil {
-			return nil, &keyError{err}
-		}
-		return k, nil
-	}, nil)
-}
-
-// Encoded signature lengths: ES256 is R||S, 64 bytes (RFC 7518 §3.4), 86
-// characters whose last carries four zero bits; RS256 is as long as the
-// modulus, at least 2048 bits (RFC 7518 §3.3), so 342 characters or more.
-var (
-	es256SigLen    = base64.RawURLEncoding.EncodedLen(64)
-	rs256SigMinLen = base64.RawURLEncoding.EncodedLen(minRSABits / 8)
-)
-
-// jwksSignature refuses, before the payload is read or a key looked up, a
-// signature segment that cannot be one of alg's, as hs256Signature does for
-// HS256. (An ASN.1 DER ECDSA signature, which some libraries emit, is not
-// the JWS form and is refused here.)
-func jwksSignature(h *joseHeader, sig string) error {
-	switch h.alg {
-	case jwt.SigningMethodES256.Alg():
-		if len(sig) != es256SigLen || b64Value(sig[len(sig)-1])&15 != 0 {
-			return errSigShape
-		}
-	case jwt.SigningMethodRS256.Alg():
-		if len(sig) < rs256SigMinLen {
-			return errSigShape
-		}
-	}
-	return nil
+	c, _, err := v.rules.verify(token, func(h *joseHeader) (any, error) { return v.key(ctx, h) })
+	return c, err
 }
 
 // key returns the public key for h, or why there is none. The key comes only
 // from the fetched set, by kid; jwk, jku, x5u and x5c in the token are never
 // read (RFC 8725 §3.10).
 func (v *JWKSVerifier) key(ctx context.Context, h *joseHeader) (any, error) {
-	// With a key set, kid is what picks the key (RFC 7515 §4.1.4). Trying
-	// every key instead would multiply the work an invented token costs.
-	if !h.hasKid || h.kid == "" || len(h.kid) > maxKIDBytes {
+	// With a key set, kid is what picks the key (RFC 7515 §4.1.4: a
+	// string). Trying every key instead would multiply the work an invented
+	// token costs.
+	kid, ok := h.Kid.(string)
+	if !ok || kid == "" || len(kid) > maxKIDBytes {
 		return nil, errKID
 	}
-	jwk, err := v.lookup(ctx, h.kid)
+	jwk, err := v.lookup(ctx, kid)
 	if err != nil {
 		return nil, err
 	}
-	return keyForAlg(jwk, h.alg)
+	return keyForAlg(jwk, h.Alg)
 }
 
 // lookup finds kid in the cached set. An unknown kid may mean the issuer has
@@ -341,30 +302,8 @@ func (t *jwksTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: MaxJWKSBytes}
+	// Past the limit the read fails rather than stops: a cut-off set must
+	// not parse as a smaller valid one.
+	resp.Body = http.MaxBytesReader(nil, resp.Body, MaxJWKSBytes)
 	return resp, nil
 }
-
-// limitedBody fails, rather than truncates, past its limit: a cut-off set
-// must not parse as a smaller valid one.
-type limitedBody struct {
-	rc   io.ReadCloser
-	left int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left < 0 {
-		return 0, errJWKSTooLong
-	}
-	if int64(len(p)) > b.left+1 {
-		p = p[:b.left+1]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	if b.left < 0 {
-		return 0, errJWKSTooLong
-	}
-	return n, err
-}
-
-func (b *limitedBody) Close() error { return b.rc.Close() }

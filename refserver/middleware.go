@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // MaxBodyBytes bounds an MCP request body; larger ones get 413.
@@ -99,61 +101,14 @@ func (replayBody) Close() error { return nil }
 // message or batch. Unparseable bodies yield none: the MCP server answers
 // them with a JSON-RPC parse error, after authentication succeeded.
 //
-// The answer must be the MCP server's own reading of the body, which is
-// encoding/json's: case-insensitive member names, the last duplicate
-// winning, escapes decoded. calledToolsJSON is that reading. The common
-// message is read by calledToolsFast instead (a third of the middleware's
-// time under load went to encoding/json here, pprof), which answers only
-// where the two readings cannot differ and otherwise defers.
+// The answer must be the MCP server's own reading of the body, so it is read
+// the way mcp-go reads it: encoding/json into the method and params.name of
+// a tools/call (server.HandleMessage's baseMessage.Method and
+// mcp.CallToolRequest's Params.Name), with encoding/json's case-insensitive
+// names, last duplicate winning, and escapes decoded.
 func calledTools(body []byte) []string {
-	if tools, ok := calledToolsFast(body); ok {
-		return tools
-	}
-	return calledToolsJSON(body)
-}
-
-// calledToolsFast reads one JSON-RPC message without encoding/json, and
-// says ok only for a body on which encoding/json must agree with it: one
-// object of printable ASCII without a backslash (so no escapes and no
-// invalid UTF-8 to decode), valid JSON without duplicate member names at
-// any level (the scanner refuses them), "method" and, for tools/call,
-// "params" and its "name" spelled exactly so and strings or an object as
-// expected. Anything else (a batch, a case variant such as "Method", a
-// number for a name) is left to calledToolsJSON.
-func calledToolsFast(body []byte) (tools []string, ok bool) {
-	for _, c := range body {
-		if c == '\\' || c >= 0x7f || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-			return nil, false
-		}
-	}
-	s := scanner{b: body}
-	if s.peek() != '{' {
-		return nil, false
-	}
-	s.i++
-	top := [...]member{{name: "method"}, {name: "params", object: true}}
-	if !s.members(1, top[:]) || !s.end() {
-		return nil, false
-	}
-	method, params := &top[0], &top[1]
-	if !method.found || string(method.value) != "tools/call" {
-		return nil, true // not a tools/call: nothing to check
-	}
-	if !params.found {
-		return nil, false
-	}
-	p := scanner{b: params.value, i: 1} // after its '{'
-	name := [...]member{{name: "name"}}
-	if !p.members(2, name[:]) || !name[0].found {
-		return nil, false
-	}
-	return []string{string(name[0].value)}, true
-}
-
-// calledToolsJSON is calledTools by encoding/json, for any body.
-func calledToolsJSON(body []byte) []string {
 	type message struct {
-		Method string `json:"method"`
+		Method mcp.MCPMethod `json:"method"`
 		Params struct {
 			Name string `json:"name"`
 		} `json:"params"`
@@ -170,7 +125,7 @@ func calledToolsJSON(body []byte) []string {
 	}
 	var tools []string
 	for _, m := range msgs {
-		if m.Method == "tools/call" {
+		if m.Method == mcp.MethodToolsCall {
 			tools = append(tools, m.Params.Name)
 		}
 	}

@@ -2,6 +2,6 @@
 
 package refserver
 
-// raceEnabled: under the race detector sync.Pool drops items at random and
-// allocation counts mean nothing, so the allocation tests do not run.
+// raceEnabled: under the race detector, which instruments every memory
+// access, allocation counts mean nothing, so the allocation tests do not run.
 const raceEnabled = true

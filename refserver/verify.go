@@ -2,8 +2,8 @@ package refserver
 
 import (
 	"bytes"
-	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -11,13 +11,20 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/golang-jwt/jwt/v5"
 )
+
+// Token verification composes two libraries: golang-jwt/v5 (split, decode,
+// algorithm allow-list, signature, exp/nbf/iat/iss/aud, configured by the
+// parser options in newRules) and github.com/go-json-experiment/json, the
+// encoding/json/v2 semantics, for the header and the claims: names matched
+// case-sensitively, duplicate names and invalid UTF-8 refused anywhere, a
+// value of the wrong JSON type an error. What no library checks is written
+// out below, each rule with its source.
 
 const (
 	// DefaultLeeway is the clock skew allowed on exp, nbf and iat when the
@@ -45,10 +52,9 @@ type VerifierConfig struct {
 // Verifier checks HS256 bearer tokens issued by the core app. Its Verify
 // method is a TokenVerifier. It is safe for concurrent use.
 type Verifier struct {
-	key   *hmacKey
-	rules *rules
-	keyf  keyFunc
-	cache verifiedCache // tokens accepted before (verifycache.go)
+	secret []byte
+	rules  *rules
+	cache  verifiedCache // tokens accepted before (verifycache.go)
 }
 
 // NewVerifier returns a Verifier for cfg. Its errors never contain the secret.
@@ -57,30 +63,64 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		// RFC 7518 §3.2: a key of the same size as the hash output or larger.
 		return nil, fmt.Errorf("token verifier: secret must be at least %d bytes (RFC 7518 §3.2)", MinSecretBytes)
 	}
-	r, err := newRules(cfg.Issuer, cfg.Audience, cfg.Leeway, cfg.Now, hs256Method{})
+	r, err := newRules(cfg.Issuer, cfg.Audience, cfg.Leeway, cfg.Now, jwt.SigningMethodHS256)
 	if err != nil {
 		return nil, err
 	}
-	v := &Verifier{key: newHMACKey(cfg.Secret), rules: r}
-	v.keyf = func(_ *joseHeader, m jwt.SigningMethod) (any, error) { return v.keyFor(m) }
-	return v, nil
+	return &Verifier{secret: bytes.Clone(cfg.Secret), rules: r}, nil
 }
 
-// rules are the checks every verifier makes, whatever its keys: structure,
-// header, claim types and values. The HS256 Verifier and the JWKSVerifier
-// differ only in their algorithm allow-list and in how they find the key, so
-// a token is held to exactly the same rules in both modes.
+// Verify checks token and returns its claims: see rules.verify for the
+// checks. Every error wraps one sentinel of errors.go, which the middleware
+// answers with 401 invalid_token (RFC 6750 §3.1), and never contains the
+// token. The context is unused: verification does no I/O; in particular
+// jku, x5u, jwk, x5c and kid are never fetched or used (RFC 8725 §3.10).
+//
+// A token accepted before is served from a cache keyed by the SHA-256 of its
+// exact bytes, with exp, nbf and iat checked again (verifycache.go).
+func (v *Verifier) Verify(_ context.Context, token string) (*Claims, error) {
+	if len(token) > MaxTokenBytes { // CVE-2025-30204: before hashing it
+		return nil, errTooLong
+	}
+	key := sha256.Sum256([]byte(token))
+	if c, err, ok := v.cache.get(key, v.rules); ok {
+		return c, err
+	}
+	c, tc, err := v.rules.verify(token, v.key)
+	if err == nil {
+		v.cache.put(key, tc, c)
+	}
+	return c, err
+}
+
+// verifyFull is Verify without the cache: every check, every time. Tests
+// and benchmarks use it to measure and compare the full verification.
+func (v *Verifier) verifyFull(_ context.Context, token string) (*Claims, error) {
+	c, _, err := v.rules.verify(token, v.key)
+	return c, err
+}
+
+// key is the keyFunc: the secret verifies HS256 only, whatever the token's
+// header says (rules.verify has checked alg and method); kid, jku, jwk, x5u
+// and x5c are never looked at.
+func (v *Verifier) key(*joseHeader) (any, error) { return v.secret, nil }
+
+// rules are the checks every verifier makes, whatever its keys. The HS256
+// Verifier and the JWKSVerifier differ only in their algorithm allow-list
+// and in how they find the key, so a token is held to exactly the same rules
+// in both modes.
 type rules struct {
 	issuer    string
 	audience  string
-	algs      []string            // the header's alg must be one of these, exactly
-	methods   []jwt.SigningMethod // methods[i] verifies algs[i]
-	validator *jwt.Validator
+	methods   []jwt.SigningMethod // the allow-list; methods[i] verifies algs[i]
+	algs      []string
+	parser    *jwt.Parser
+	validator *jwt.Validator // the parser's claim checks, for cache hits
 }
 
-// newRules takes the allow-list as signing methods, each verifying the alg
-// it names. They are looked up here, never in golang-jwt's global registry,
-// which any imported package can change.
+// newRules takes the allow-list as signing methods. A token's method must be
+// one of these values, not merely share an alg name with one: golang-jwt
+// looks the alg up in a global registry that any imported package can change.
 func newRules(issuer, audience string, leeway time.Duration, now func() time.Time, methods ...jwt.SigningMethod) (*rules, error) {
 	switch {
 	case issuer == "":
@@ -99,30 +139,36 @@ func newRules(issuer, audience string, leeway time.Duration, now func() time.Tim
 	for i, m := range methods {
 		algs[i] = m.Alg()
 	}
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods(algs),   // RFC 8725 §3.1: an allow-list of algorithms
+		jwt.WithIssuer(issuer),       // RFC 7519 §4.1.1, contract §3: iss, exactly
+		jwt.WithAudience(audience),   // RFC 7519 §4.1.3, RFC 8725 §3.9: aud contains ours
+		jwt.WithExpirationRequired(), // contract §3: exp is required (RFC 7519 §4.1.4)
+		jwt.WithIssuedAt(),           // contract §3: iat in the future is refused
+		jwt.WithLeeway(leeway),       // RFC 7519 §4.1.4-4.1.5: "some small leeway"
+		jwt.WithTimeFunc(now),
+		// RFC 7515 §2 and RFC 4648 §3.5: unpadded base64url, and non-zero
+		// trailing bits refused, so that one token has one spelling.
+		jwt.WithStrictDecoding(),
+	}
 	return &rules{
-		issuer:   issuer,
-		audience: audience,
-		algs:     algs,
-		methods:  slices.Clone(methods),
-		validator: jwt.NewValidator(
-			jwt.WithExpirationRequired(), // contract §3: exp is required
-			jwt.WithIssuer(issuer),
-			jwt.WithAudience(audience),
-			jwt.WithIssuedAt(), // contract §3: iat is honoured when present
-			jwt.WithLeeway(leeway),
-			jwt.WithTimeFunc(now),
-		),
+		issuer:    issuer,
+		audience:  audience,
+		methods:   slices.Clone(methods),
+		algs:      algs,
+		parser:    jwt.NewParser(opts...),
+		validator: jwt.NewValidator(opts...),
 	}, nil
 }
 
-// keyFunc finds the verification key of a token whose header passed
-// checkHeader, for the signing method of its alg. It gets that parsed
-// header, so that it never needs golang-jwt's own reading of it.
-type keyFunc func(h *joseHeader, m jwt.SigningMethod) (any, error)
+// keyFunc returns the verification key of a token whose header h passed the
+// header checks. Its errors are sentinels, reported as they are.
+type keyFunc func(h *joseHeader) (any, error)
 
 // Rejections. Each wraps a sentinel of errors.go and carries fixed text
 // only: no part of the token, not even a claim value, reaches an error
 // message (or, through it, a log line or a WWW-Authenticate header).
+// golang-jwt's own messages are never passed on: some quote the alg.
 var (
 	errTooLong        = fmt.Errorf("%w: token too long", ErrMalformed)
 	errSegments       = fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
@@ -133,7 +179,6 @@ var (
 	errPayloadJSON    = fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
 	errAlg            = fmt.Errorf("%w: alg is not an accepted algorithm", ErrAlgorithm)
 	errCrit           = fmt.Errorf("%w: crit header parameter present", ErrUnsupported)
-	errSigLength      = fmt.Errorf("%w: signature is not 32 bytes", ErrSignature)
 	errSig            = fmt.Errorf("%w: signature does not match", ErrSignature)
 	errClaimDup       = fmt.Errorf("%w: duplicate claim name", ErrInvalidClaim)
 	errClaimCase      = fmt.Errorf("%w: claim name differs from a known claim only in case", ErrInvalidClaim)
@@ -143,7 +188,6 @@ var (
 	errExpMissing     = fmt.Errorf("%w: exp", ErrMissingClaim)
 	errSubMissing     = fmt.Errorf("%w: sub", ErrMissingClaim)
 	errOrgMissing     = fmt.Errorf("%w: org_id", ErrMissingClaim)
-	errClaimMissing   = fmt.Errorf("%w: required claim absent", ErrMissingClaim)
 	errExpired        = fmt.Errorf("%w: exp is in the past", ErrExpired)
 	errNbf            = fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
 	errIat            = fmt.Errorf("%w: iat is in the future", ErrNotYetValid)
@@ -151,263 +195,275 @@ var (
 	errIssType        = fmt.Errorf("%w: iss is not a string", ErrIssuer)
 	errAud            = fmt.Errorf("%w: aud does not contain this resource", ErrAudience)
 	errAudType        = fmt.Errorf("%w: aud is not a string or an array of strings", ErrAudience)
-	errUnverifiable   = fmt.Errorf("%w: token could not be verified", ErrAlgorithm)
 	errMalformedOther = fmt.Errorf("%w: token could not be parsed", ErrMalformed)
 )
 
-// b64 is the JWS segment encoding (RFC 7515 §2: base64url without padding),
-// strict: non-zero trailing bits are refused, so one token has one spelling.
-var b64 = base64.RawURLEncoding.Strict()
-
-const b64urlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-// b64url marks the bytes of the base64url alphabet (RFC 4648 §5). Padding
-// "=", the standard alphabet's "+" and "/", whitespace and anything else are
-// refused before decoding.
-var b64url = func() (t [256]bool) {
-	for _, c := range []byte(b64urlAlphabet) {
-		t[c] = true
-	}
-	return t
-}()
-
-// scratch is the memory one Verify works in: the decoded segments and the
-// parsed claims. It is pooled so that a Verify allocates little more than
-// what it returns. Nothing in it outlives the Verify: every string handed
-// out is a copy (parsedClaims.rawString, the kid) or an allow-list entry.
-type scratch struct {
-	buf    []byte // header, then payload, decoded
-	sig    []byte // signature, decoded
-	header joseHeader
-	claims parsedClaims
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
-
-// decode decodes the header and the payload. The caller has made sure that
-// they hold no CR or LF, which the decoder would skip.
-func (sc *scratch) decode(header, payload string) (hb, pb []byte, ok bool) {
-	hn, pn := b64.DecodedLen(len(header)), b64.DecodedLen(len(payload))
-	sc.buf = slices.Grow(sc.buf[:0], hn+pn)[:hn+pn]
-	hn, err := b64.Decode(sc.buf, []byte(header))
-	if err != nil {
-		return nil, nil, false
-	}
-	pn, err = b64.Decode(sc.buf[hn:], []byte(payload))
-	if err != nil {
-		return nil, nil, false
-	}
-	return sc.buf[:hn], sc.buf[hn : hn+pn], true
-}
-
-// decodeSig decodes the signature, whose alphabet was checked.
-func (sc *scratch) decodeSig(sig string) ([]byte, bool) {
-	n := b64.DecodedLen(len(sig))
-	sc.sig = slices.Grow(sc.sig[:0], n)[:n]
-	n, err := b64.Decode(sc.sig, []byte(sig))
-	if err != nil {
-		return nil, false
-	}
-	return sc.sig[:n], true
-}
-
-// b64Value is the 6-bit value of a base64url character.
-func b64Value(c byte) int { return strings.IndexByte(b64urlAlphabet, c) }
-
-// hs256SigLen is the length of an encoded HMAC-SHA-256 signature: 32 bytes,
-// 43 base64url characters.
-var hs256SigLen = base64.RawURLEncoding.EncodedLen(32)
-
-// Verify checks token and returns its claims. The checks, in order:
-//
-//  1. size and shape: at most MaxTokenBytes, three unpadded base64url
-//     segments (a JWS Compact Serialization, RFC 7515 §7.1; a JWE has five);
-//  2. the header: one JSON object without duplicate parameters, alg exactly
-//     HS256, no crit, typ JWT or at+jwt when present;
-//  3. the payload's structure: one JSON object, no duplicate or case-variant
-//     claim names, each known claim of the right JSON type;
-//  4. the signature, with golang-jwt, before any claim value is trusted;
-//  5. the claim values: exp, nbf, iat, iss, aud (golang-jwt), sub and org_id.
-//
-// Every error wraps one sentinel of errors.go, which the middleware answers
-// with 401 invalid_token (RFC 6750 §3.1), and never contains the token.
-// The context is unused: verification does no I/O; in particular jku, x5u,
-// jwk, x5c and kid are never fetched or used.
-//
-// A token accepted before is served from a cache keyed by the SHA-256 of its
-// exact bytes, with exp, nbf and iat checked again (verifycache.go).
-func (v *Verifier) Verify(_ context.Context, token string) (*Claims, error) {
-	if len(token) > MaxTokenBytes { // before hashing it
-		return nil, errTooLong
-	}
-	key := tokenKey(token)
-	if c, err, ok := v.cache.get(key, v.rules); ok {
-		return c, err
-	}
-	return v.rules.verify(token, hs256Signature, v.keyf, func(p *parsedClaims, c *Claims) { v.cache.put(key, p, c) })
-}
-
-// verifyFull is Verify without the cache: every check, every time. Tests
-// and benchmarks use it to measure and compare the full verification.
-func (v *Verifier) verifyFull(_ context.Context, token string) (*Claims, error) {
-	return v.rules.verify(token, hs256Signature, v.keyf, nil)
-}
-
-// hs256Signature refuses, before the payload is read, a signature segment
-// that cannot be HMAC-SHA-256: 32 bytes are 43 characters, the last carrying
-// two zero bits. Anything else (empty, truncated, padded out, another
-// algorithm's) cannot match.
-func hs256Signature(_ *joseHeader, sig string) error {
-	if len(sig) != hs256SigLen || b64Value(sig[len(sig)-1])&3 != 0 {
-		return errSigLength
-	}
-	return nil
-}
-
-// verify runs the checks listed at Verifier.Verify. sigShape (optional)
-// checks the signature segment's form once the header is known; key finds
-// the key for golang-jwt; accepted (optional) sees what an accepted token
-// gave, before the scratch memory is reused.
-func (r *rules) verify(token string, sigShape func(h *joseHeader, sig string) error, key keyFunc, accepted func(*parsedClaims, *Claims)) (*Claims, error) {
+// verify checks token with key, in order: size; shape (three segments, RFC
+// 7515 §7.1: a JWE has five); the header (rules.header); then golang-jwt's
+// parser: the claims' JSON (tokenClaims.UnmarshalJSON), alg again, the
+// signature, exp, nbf, iat, iss, aud; last sub and org_id. It returns the
+// claims and, for the cache, what golang-jwt validated.
+func (r *rules) verify(token string, key keyFunc) (*Claims, *tokenClaims, error) {
 	// CVE-2025-30204: bound the work before splitting anything.
 	if len(token) > MaxTokenBytes {
-		return nil, errTooLong
+		return nil, nil, errTooLong
 	}
-	// Exactly three segments, found without allocating.
-	i := strings.IndexByte(token, '.')
-	if i < 0 {
-		return nil, errSegments
+	// RFC 7515 §7.1: three segments. (golang-jwt checks it again.)
+	if strings.Count(token, ".") != 2 {
+		return nil, nil, errSegments
 	}
-	j := strings.IndexByte(token[i+1:], '.')
-	if j < 0 {
-		return nil, errSegments
+	// RFC 7515 §2: base64url "without the inclusion of any line breaks,
+	// whitespace, or other additional characters". Go's base64 decoder
+	// skips CR and LF, even in strict mode, so they are refused here.
+	if strings.ContainsAny(token, "\r\n") {
+		return nil, nil, errEncoding
 	}
-	j += i + 1
-	if strings.IndexByte(token[j+1:], '.') >= 0 {
-		return nil, errSegments
+	h, err := r.header(token[:strings.IndexByte(token, '.')])
+	if err != nil {
+		return nil, nil, err
 	}
-	header, payload, sig := token[:i], token[i+1:j], token[j+1:]
-	// The decoder checks the alphabet, the length and the trailing bits of
-	// header and payload, but skips CR and LF; the signature is decoded
-	// only once the header is known, so its alphabet is checked here.
-	if strings.IndexByte(token, '\n') >= 0 || strings.IndexByte(token, '\r') >= 0 || !b64urlOnly(sig) {
-		return nil, errEncoding
-	}
-	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
-	hb, pb, ok := sc.decode(header, payload)
-	if !ok {
-		return nil, errEncoding
-	}
-	// The header and the parsed claims live in the scratch: the keyFunc and
-	// golang-jwt's validator would otherwise put them on the heap.
-	h := &sc.header
-	var err error
-	if *h, err = checkHeader(hb, r.algs); err != nil {
-		return nil, err
-	}
-	if sigShape != nil {
-		if err := sigShape(h, sig); err != nil {
-			return nil, err
+	tc := &tokenClaims{}
+	var keyErr error
+	_, err = r.parser.ParseWithClaims(token, tc, func(t *jwt.Token) (any, error) {
+		// RFC 8725 §3.1: the method must be the allow-list's own value for
+		// this alg (see newRules).
+		if i := slices.Index(r.algs, h.Alg); i < 0 || t.Method != r.methods[i] {
+			keyErr = errAlg
+			return nil, keyErr
 		}
+		k, err := key(h)
+		keyErr = err
+		return k, err
+	})
+	switch {
+	case err == nil:
+	case tc.err != nil: // the claims' own decoding
+		return nil, nil, tc.err
+	case keyErr != nil:
+		return nil, nil, keyErr
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		if errors.As(err, new(base64.CorruptInputError)) {
+			return nil, nil, errEncoding
+		}
+		return nil, nil, errPayloadJSON
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return nil, nil, errSig
+	case errors.Is(err, jwt.ErrTokenUnverifiable): // alg not in golang-jwt's registry
+		return nil, nil, errAlg
+	case !tc.decoded: // null: encoding/json never asked for the claims
+		return nil, nil, errPayloadJSON
+	case errors.Is(err, jwt.ErrTokenInvalidClaims):
+		return nil, nil, r.claimsError(err, tc)
+	default:
+		return nil, nil, errMalformedOther
 	}
-
-	p := &sc.claims
-	*p = parsedClaims{raw: pb}
-	if err := p.parse(); err != nil {
-		return nil, err
+	// Contract §3 (RFC 7519 §4.1.2 makes sub optional): sub and org_id are
+	// required, as non-empty strings; golang-jwt has no option for either.
+	if tc.Sub == "" {
+		return nil, nil, errSubMissing
 	}
-
-	// Signature, then exp/nbf/iat/iss/aud, both by golang-jwt: its signing
-	// method over the segments as received, its validator on the claims
-	// parsed above, and only once the signature matched. Its Parse is not
-	// used: it would decode the header and the payload a second time, with
-	// encoding/json, into values nothing reads, which was two thirds of the
-	// time of a Verify (pprof, docs/performance.md "Performance").
-	if err := r.checkSignature(h, token[:j], sig, key, sc); err != nil {
-		return nil, err
+	if tc.OrgID == "" {
+		return nil, nil, errOrgMissing
 	}
-	if err := r.validator.Validate(p); err != nil {
-		return nil, r.claimsError(err, p)
-	}
-	// Already enforced by the validator's options; checked again so that a
-	// change of options can never let them through.
-	if p.iss != r.issuer {
-		return nil, errIss
-	}
-	if !slices.Contains(p.aud, r.audience) {
-		return nil, errAud
-	}
-	if p.sub == "" {
-		return nil, errSubMissing
-	}
-	if p.orgID == "" {
-		return nil, errOrgMissing
-	}
-	c := &Claims{
-		Subject:   p.sub,
-		OrgID:     p.orgID,
-		Scopes:    strings.Fields(p.scope),
-		Email:     p.email,
-		Name:      p.name,
-		Issuer:    p.iss,
-		Audience:  p.aud,
-		ExpiresAt: p.exp.Time,
-	}
-	if accepted != nil {
-		accepted(p, c)
-	}
-	return c, nil
+	return tc.claims(), tc, nil
 }
 
-// checkSignature verifies the JWS signature sig over signingInput (RFC 7515
-// §5.2 steps 5-8) with the golang-jwt signing method of h.alg, which
-// checkHeader has taken from the allow-list, and the key that key finds.
-// Its errors are sentinels with fixed text; a keyFunc's refusal that
-// already wraps one (keyError) is kept as it is.
-func (r *rules) checkSignature(h *joseHeader, signingInput, sig string, key keyFunc, sc *scratch) error {
-	// RFC 8725 §3.1: an allow-list of algorithms. checkHeader already
-	// refused every other alg; this is the second lock.
-	i := slices.Index(r.algs, h.alg)
-	if i < 0 || r.methods[i].Alg() != h.alg {
-		return errAlg
-	}
-	method := r.methods[i]
-	k, err := key(h, method)
+// joseHeader is the JOSE header (RFC 7515 §4) as the verifier reads it.
+// Other parameters (jwk, jku, x5u, x5c...) are read past and never used.
+type joseHeader struct {
+	Alg  string         `json:"alg"`
+	Typ  jsontext.Value `json:"typ"`
+	Crit jsontext.Value `json:"crit"`
+	// Kid is only used by the JWKS verifier, as an opaque name to look up in
+	// the key set it fetched itself (RFC 8725 §3.10).
+	Kid any `json:"kid"`
+}
+
+// header decodes and checks the header segment. golang-jwt decodes it again
+// (with encoding/json, into a map), which can no longer disagree: no
+// duplicate names, valid UTF-8.
+func (r *rules) header(seg string) (*joseHeader, error) {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(seg)
 	if err != nil {
-		var kerr *keyError
-		if errors.As(err, &kerr) {
-			return kerr.err
+		return nil, errEncoding
+	}
+	h := &joseHeader{}
+	// RFC 7515 §5.2 step 3: a JSON object (v2 would read null as an empty one).
+	if jsontext.Value(b).Kind() != '{' {
+		return nil, errHeaderJSON
+	}
+	if err := json.Unmarshal(b, h); err != nil {
+		var se *json.SemanticError
+		switch {
+		// RFC 7515 §4: "Header Parameter names within the JOSE Header MUST
+		// be unique"; encoding/json would keep the last of
+		// {"alg":"none","alg":"HS256"}, another parser the first.
+		case errors.Is(err, jsontext.ErrDuplicateName):
+			return nil, errHeaderDup
+		case errors.As(err, &se) && se.JSONPointer == "/alg":
+			return nil, errAlg // not a string
 		}
-		return errUnverifiable
+		return nil, errHeaderJSON
 	}
-	sb, ok := sc.decodeSig(sig)
-	if !ok {
-		return errMalformedOther
+	// RFC 8725 §3.1: the algorithm comes from an allow-list, compared
+	// exactly (RFC 7515 §4.1.1: case-sensitive): "none" in any casing,
+	// "hs256", HS384, RS256... are refused unless listed. golang-jwt's
+	// WithValidMethods is the second lock.
+	if !slices.Contains(r.algs, h.Alg) {
+		return nil, errAlg
 	}
-	if method.Verify(signingInput, sb, k) != nil {
-		return errSig
+	// RFC 7515 §4.1.11: a recipient that does not understand an extension
+	// listed in crit must reject the JWS. This verifier understands none.
+	if h.Crit != nil {
+		return nil, errCrit
+	}
+	// RFC 7515 §4.1.9 (a media type; "application/" may be omitted; compared
+	// case-insensitively): RFC 7519 §5.1 JWT, RFC 9068 §2.1 at+jwt.
+	if h.Typ != nil {
+		var typ string
+		err := json.Unmarshal(h.Typ, &typ)
+		typ = strings.TrimPrefix(strings.ToLower(typ), "application/")
+		if err != nil || typ != "jwt" && typ != "at+jwt" {
+			return nil, errTyp
+		}
+	}
+	return h, nil
+}
+
+// claimSet is the payload (RFC 7519 §4) as the verifier reads it.
+type claimSet struct {
+	Iss   string           `json:"iss"`
+	Sub   string           `json:"sub"`
+	Aud   jwt.ClaimStrings `json:"aud"` // RFC 7519 §4.1.3: a string or an array of strings
+	Exp   jsontext.Value   `json:"exp"` // RFC 7519 §2 NumericDate: a JSON number
+	Nbf   jsontext.Value   `json:"nbf"`
+	Iat   jsontext.Value   `json:"iat"`
+	OrgID string           `json:"org_id"`
+	Scope string           `json:"scope"` // RFC 6749 §3.3: space-delimited
+	Email string           `json:"email"`
+	Name  string           `json:"name"`
+	// Other claims (jti, ...) are kept only until their names are checked.
+	Other map[string]jsontext.Value `json:",embed"`
+}
+
+// tokenClaims is the jwt.Claims golang-jwt decodes and validates.
+type tokenClaims struct {
+	claimSet
+	exp, nbf, iat *jwt.NumericDate
+	decoded       bool
+	err           error // why decoding failed, as a sentinel
+}
+
+// UnmarshalJSON decodes the payload with the strict decoder. golang-jwt
+// calls it through encoding/json, which has already checked that b is one
+// JSON value and nothing else.
+func (c *tokenClaims) UnmarshalJSON(b []byte) error {
+	c.decoded, c.err = true, c.decode(b)
+	return c.err
+}
+
+// maxNumericDate is 9999-12-31T23:59:59Z: a NumericDate (RFC 7519 §2) beyond
+// it, or before the epoch, is refused as nonsense rather than interpreted.
+const maxNumericDate = 253402300799
+
+func (c *tokenClaims) decode(b []byte) error {
+	if err := json.Unmarshal(b, &c.claimSet); err != nil {
+		return claimsDecodeError(err)
+	}
+	// Suite policy: RFC 8259 §8.3 compares names case-sensitively, so "EXP"
+	// is not exp; but encoding/json matches struct fields case-insensitively
+	// and Unicode-folded ("ſub" is sub), so another reader of this token
+	// could take a case variant for the claim. It is refused.
+	for name := range c.Other {
+		for _, known := range knownClaims {
+			if name != known && strings.EqualFold(name, known) {
+				return errClaimCase
+			}
+		}
+	}
+	c.Other = nil
+	for _, d := range []struct {
+		from jsontext.Value
+		to   **jwt.NumericDate
+	}{{c.Exp, &c.exp}, {c.Nbf, &c.nbf}, {c.Iat, &c.iat}} {
+		if d.from == nil { // absent
+			continue
+		}
+		// RFC 7519 §2: a NumericDate is a JSON number. d.from is the raw
+		// JSON, so null, a bool, or a string (even of digits: it starts
+		// with a quote) does not parse.
+		f, err := strconv.ParseFloat(string(d.from), 64)
+		if err != nil || f < 0 || f > maxNumericDate {
+			return errTimeType
+		}
+		// As golang-jwt reads a NumericDate (jwt.MapClaims): to the
+		// precision of jwt.TimePrecision, a second.
+		sec, frac := math.Modf(f)
+		*d.to = jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9)))
 	}
 	return nil
 }
 
-// keyFor is the keyFunc: it hands out the secret only for HMAC-SHA-256
-// (RFC 8725 §3.1), whatever the header says, and never looks at kid, jku,
-// jwk, x5u or x5c (RFC 8725 §3.10: do not follow key references from an
-// unverified token).
-func (v *Verifier) keyFor(m jwt.SigningMethod) (any, error) {
-	if _, ok := m.(hs256Method); !ok || m.Alg() != jwt.SigningMethodHS256.Alg() {
-		return nil, errAlg
+// knownClaims are the claim names tokenClaims reads, and jti.
+var knownClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "org_id", "scope", "email", "name"}
+
+// claimsDecodeError turns the strict decoder's error into a sentinel.
+func claimsDecodeError(err error) error {
+	if errors.Is(err, jsontext.ErrDuplicateName) {
+		// RFC 7519 §4: "The Claim Names within a JWT Claims Set MUST be unique".
+		return errClaimDup
 	}
-	return v.key, nil
+	var se *json.SemanticError
+	if !errors.As(err, &se) {
+		return errPayloadJSON // not JSON, invalid UTF-8 (RFC 7519 §7.2 step 10)
+	}
+	switch se.JSONPointer {
+	case "": // RFC 7519 §7.2 step 10: the claims set is a JSON object
+		return errPayloadJSON
+	case "/iss":
+		return errIssType
+	case "/sub":
+		return errSubMissing
+	case "/org_id":
+		return errOrgMissing
+	case "/exp", "/nbf", "/iat":
+		return errTimeType
+	}
+	if strings.HasPrefix(string(se.JSONPointer), "/aud") {
+		return errAudType
+	}
+	return errStringType
 }
+
+// claims is what an accepted token gives the server.
+func (c *tokenClaims) claims() *Claims {
+	return &Claims{
+		Subject:   c.Sub,
+		OrgID:     c.OrgID,
+		Scopes:    strings.Fields(c.Scope),
+		Email:     c.Email,
+		Name:      c.Name,
+		Issuer:    c.Iss,
+		Audience:  slices.Clone([]string(c.Aud)),
+		ExpiresAt: c.exp.Time,
+	}
+}
+
+// jwt.Claims: golang-jwt's validator reads exp, nbf, iat, iss and aud here.
+
+func (c *tokenClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.exp, nil }
+func (c *tokenClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.nbf, nil }
+func (c *tokenClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.iat, nil }
+func (c *tokenClaims) GetIssuer() (string, error)                   { return c.Iss, nil }
+func (c *tokenClaims) GetSubject() (string, error)                  { return c.Sub, nil }
+func (c *tokenClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Aud, nil }
 
 // claimsError turns the validator's error into a sentinel error with fixed
 // text. The signature was good; the validator joined every failed check:
-// report one, in a fixed order. golang-jwt's own messages are dropped.
-func (r *rules) claimsError(err error, p *parsedClaims) error {
+// report one, in a fixed order.
+func (r *rules) claimsError(err error, c *tokenClaims) error {
 	switch {
-	case p.seen&claimExp == 0: // RFC 7519 §4.1.4, required by the contract
+	case c.exp == nil: // RFC 7519 §4.1.4, required by the contract
 		return errExpMissing
 	case errors.Is(err, jwt.ErrTokenExpired): // RFC 7519 §4.1.4
 		return errExpired
@@ -415,806 +471,10 @@ func (r *rules) claimsError(err error, p *parsedClaims) error {
 		return errNbf
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued): // RFC 7519 §4.1.6
 		return errIat
-	case p.iss != r.issuer || errors.Is(err, jwt.ErrTokenInvalidIssuer):
+	case c.Iss != r.issuer || errors.Is(err, jwt.ErrTokenInvalidIssuer):
 		return errIss
-	case !slices.Contains(p.aud, r.audience) || errors.Is(err, jwt.ErrTokenInvalidAudience):
+	case !slices.Contains(c.Aud, r.audience) || errors.Is(err, jwt.ErrTokenInvalidAudience):
 		return errAud
-	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return errClaimMissing
 	}
 	return errClaims
-}
-
-// b64urlOnly reports whether s holds only base64url characters. The
-// signature is held to this only: one of the wrong length is a bad
-// signature, refused after the header.
-func b64urlOnly(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !b64url[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// maxDepth bounds the nesting of JSON values Verify walks.
-const maxDepth = 32
-
-// The header and payload are walked by the small JSON reader below rather
-// than by encoding/json: it must see duplicate member names, which
-// encoding/json silently resolves to the last one, and it does so without
-// allocating (json.Decoder.Token costs about a microsecond per token). It
-// accepts exactly RFC 8259 JSON, minus unpaired UTF-16 surrogates.
-
-// joseHeader is what verification takes from a JOSE header that passed
-// checkHeader.
-type joseHeader struct {
-	alg    string // one of the allow-list
-	kid    string
-	hasKid bool // kid is present and a JSON string
-}
-
-// keyError carries a keyFunc's refusal through golang-jwt, so that mapError
-// reports the keyFunc's own sentinel error rather than a generic one.
-type keyError struct{ err error }
-
-func (e *keyError) Error() string { return e.err.Error() }
-func (e *keyError) Unwrap() error { return e.err }
-
-// checkHeader checks the JOSE header (RFC 7515 §4) against the algorithm
-// allow-list algs.
-func checkHeader(b []byte, algs []string) (joseHeader, error) {
-	var h joseHeader
-	if !utf8.Valid(b) {
-		return h, errHeaderJSON
-	}
-	s := scanner{b: b}
-	if s.peek() != '{' {
-		return h, errHeaderJSON
-	}
-	s.i++
-	var (
-		names                     nameSet
-		alg, typ, kid             []byte
-		hasAlg, algIsStr          bool
-		hasTyp, typIsStr, hasCrit bool
-	)
-	for first := true; ; first = false {
-		name, done, ok := s.nextName(first)
-		if !ok {
-			return h, errHeaderJSON
-		}
-		if done {
-			break
-		}
-		// RFC 7515 §4: "Header Parameter names within the JOSE Header MUST
-		// be unique"; encoding/json would keep the last of
-		// {"alg":"none","alg":"HS256"}, another parser the first.
-		if names.add(name) {
-			return h, errHeaderDup
-		}
-		switch string(name) {
-		case "alg":
-			hasAlg = true
-			alg, algIsStr, ok = s.maybeString()
-		case "typ":
-			hasTyp = true
-			typ, typIsStr, ok = s.maybeString()
-		case "crit":
-			hasCrit = true
-			ok = s.skipValue(1)
-		case "kid":
-			// Only a JWKS verifier uses it, as an opaque name to look up in
-			// the key set it fetched itself (RFC 8725 §3.10).
-			kid, h.hasKid, ok = s.maybeString()
-		default:
-			// jwk, jku, x5u, x5c and the rest: read past, never used.
-			ok = s.skipValue(1)
-		}
-		if !ok {
-			return h, errHeaderJSON
-		}
-	}
-	if !s.end() {
-		return h, errHeaderJSON
-	}
-	// RFC 8725 §3.1: the algorithm comes from an allow-list, compared
-	// exactly: "none" in any casing, "hs256", HS384, RS256... are refused
-	// unless listed.
-	if !hasAlg || !algIsStr || !slices.Contains(algs, string(alg)) {
-		return h, errAlg
-	}
-	// RFC 7515 §4.1.11: a recipient that does not understand an extension
-	// listed in crit must reject the JWS. This verifier understands none.
-	if hasCrit {
-		return h, errCrit
-	}
-	// RFC 7515 §4.1.9 (media type, "application/" may be omitted, compared
-	// case-insensitively); RFC 9068 §2.1 at+jwt; RFC 7519 §5.1 JWT.
-	if hasTyp {
-		const app = "application/"
-		if len(typ) > len(app) && bytes.EqualFold(typ[:len(app)], []byte(app)) {
-			typ = typ[len(app):]
-		}
-		if !typIsStr || !bytes.EqualFold(typ, []byte("JWT")) && !bytes.EqualFold(typ, []byte("at+jwt")) {
-			return h, errTyp
-		}
-	}
-	h.alg = algs[slices.Index(algs, string(alg))] // the allow-list's string: no copy
-	if h.hasKid {
-		h.kid = string(kid)
-	}
-	return h, nil
-}
-
-// Claim names the verifier knows: the registered ones (RFC 7519 §4.1) and the
-// contract's (section 3). Their bit in parsedClaims.seen marks them present.
-const (
-	claimIss = 1 << iota
-	claimSub
-	claimAud
-	claimExp
-	claimNbf
-	claimIat
-	claimJti
-	claimOrgID
-	claimScope
-	claimEmail
-	claimName
-)
-
-var knownClaims = [...]struct {
-	name string
-	bit  uint
-}{
-	{"iss", claimIss}, {"sub", claimSub}, {"aud", claimAud}, {"exp", claimExp},
-	{"nbf", claimNbf}, {"iat", claimIat}, {"jti", claimJti}, {"org_id", claimOrgID},
-	{"scope", claimScope}, {"email", claimEmail}, {"name", claimName},
-}
-
-// maxNumericDate is 9999-12-31T23:59:59Z: a NumericDate (RFC 7519 §2) beyond
-// it, or before the epoch, is refused as nonsense rather than interpreted.
-const maxNumericDate = 253402300799
-
-// parsedClaims is the payload after its structure was checked. It is the
-// jwt.Claims handed to golang-jwt, which validates exp, nbf, iat, iss and aud
-// through the Get methods, only after the signature matched.
-type parsedClaims struct {
-	raw       []byte
-	rawString string // raw, once: claim values without escapes are cut from it
-
-	seen          uint
-	exp, nbf, iat jwt.NumericDate
-	iss, sub      string
-	orgID, scope  string
-	email, name   string
-	aud           []string
-}
-
-// parse walks the payload once. It checks structure and JSON types only;
-// no value is judged here, before the signature. A malformed document is
-// reported before a duplicate name, a duplicate before a wrong type.
-func (p *parsedClaims) parse() error {
-	if !utf8.Valid(p.raw) { // RFC 7519 §7.2 step 10: UTF-8 JSON
-		return errPayloadJSON
-	}
-	s := scanner{b: p.raw}
-	if s.peek() != '{' {
-		return errPayloadJSON
-	}
-	p.rawString = string(p.raw)
-	s.i++
-	var (
-		other   nameSet // unknown claim names
-		nameErr error
-		typeErr error
-	)
-	for first := true; ; first = false {
-		name, done, ok := s.nextName(first)
-		if !ok {
-			return errPayloadJSON
-		}
-		if done {
-			break
-		}
-		bit, known := knownBit(name)
-		switch {
-		case known && p.seen&bit != 0:
-			// RFC 7519 §4: claim names MUST be unique.
-			nameErr = cmp.Or(nameErr, errClaimDup)
-		case known:
-			p.seen |= bit
-		case isCaseVariant(name):
-			// "EXP" beside "exp", or alone: encoding/json matches struct
-			// fields case-insensitively, so another reader of this token
-			// could take it for the real claim.
-			nameErr = cmp.Or(nameErr, errClaimCase)
-		case other.add(name):
-			nameErr = cmp.Or(nameErr, errClaimDup)
-		}
-		if !known {
-			if !s.skipValue(1) {
-				return errPayloadJSON
-			}
-			continue
-		}
-		terr, ok := p.value(&s, bit)
-		if !ok {
-			return errPayloadJSON
-		}
-		typeErr = cmp.Or(typeErr, terr)
-	}
-	if !s.end() {
-		return errPayloadJSON
-	}
-	return cmp.Or(nameErr, typeErr)
-}
-
-func knownBit(name []byte) (uint, bool) {
-	// A switch, not a walk of knownClaims: it compiles to a search by
-	// length and content, a tenth of a Verify less (pprof).
-	switch string(name) {
-	case "iss":
-		return claimIss, true
-	case "sub":
-		return claimSub, true
-	case "aud":
-		return claimAud, true
-	case "exp":
-		return claimExp, true
-	case "nbf":
-		return claimNbf, true
-	case "iat":
-		return claimIat, true
-	case "jti":
-		return claimJti, true
-	case "org_id":
-		return claimOrgID, true
-	case "scope":
-		return claimScope, true
-	case "email":
-		return claimEmail, true
-	case "name":
-		return claimName, true
-	}
-	return 0, false
-}
-
-// isCaseVariant reports whether name equals a known claim name under Unicode
-// case folding (so "ſub", with a long s, is a variant of "sub").
-func isCaseVariant(name []byte) bool {
-	for _, k := range knownClaims {
-		if bytes.EqualFold(name, []byte(k.name)) {
-			return true
-		}
-	}
-	return false
-}
-
-// value reads the value of the known claim bit. ok is false if the JSON is
-// malformed; typeErr is set if the value has the wrong JSON type.
-func (p *parsedClaims) value(s *scanner, bit uint) (typeErr error, ok bool) {
-	c := s.peek()
-	switch bit {
-	case claimJti:
-		return nil, s.skipValue(1)
-	case claimExp, claimNbf, claimIat:
-		// RFC 7519 §2 NumericDate: a JSON number of seconds since the epoch.
-		// A string, null or bool is not one (RFC 7519 §4.1.4, §4.1.5).
-		if c != '-' && (c < '0' || c > '9') {
-			return errTimeType, s.skipValue(1)
-		}
-		n, ok := s.number()
-		if !ok {
-			return nil, false
-		}
-		d, ok := numericDate(n)
-		if !ok {
-			return errTimeType, true
-		}
-		switch bit {
-		case claimExp:
-			p.exp = d
-		case claimNbf:
-			p.nbf = d
-		default:
-			p.iat = d
-		}
-		return nil, true
-	case claimAud:
-		// RFC 7519 §4.1.3: a string or an array of strings.
-		if c == '"' {
-			a, ok := p.str(s)
-			p.aud = []string{a}
-			return nil, ok
-		}
-		if c != '[' {
-			return errAudType, s.skipValue(1)
-		}
-		s.i++
-		p.aud = make([]string, 0, 2)
-		for first := true; ; first = false {
-			done, ok := s.nextElem(first)
-			if !ok {
-				return nil, false
-			}
-			if done {
-				return typeErr, true
-			}
-			if s.peek() != '"' {
-				typeErr = errAudType
-				if !s.skipValue(2) {
-					return nil, false
-				}
-				continue
-			}
-			a, ok := p.str(s)
-			if !ok {
-				return nil, false
-			}
-			p.aud = append(p.aud, a)
-		}
-	}
-	// The string claims.
-	if c != '"' {
-		switch bit {
-		case claimIss:
-			typeErr = errIssType
-		case claimSub:
-			typeErr = errSubMissing
-		case claimOrgID:
-			typeErr = errOrgMissing
-		default:
-			typeErr = errStringType
-		}
-		return typeErr, s.skipValue(1)
-	}
-	v, ok := p.str(s)
-	if !ok {
-		return nil, false
-	}
-	switch bit {
-	case claimIss:
-		p.iss = v
-	case claimSub:
-		p.sub = v
-	case claimOrgID:
-		p.orgID = v
-	case claimScope:
-		p.scope = v // RFC 6749 §3.3: space-delimited
-	case claimEmail:
-		p.email = v
-	case claimName:
-		p.name = v
-	}
-	return nil, true
-}
-
-// str reads a string value. One without escapes is a substring of rawString,
-// not a new allocation. (An escape always makes the decoded value shorter
-// than its source, so equal lengths mean there was none.)
-func (p *parsedClaims) str(s *scanner) (string, bool) {
-	start := s.i
-	v, ok := s.str()
-	if !ok {
-		return "", false
-	}
-	if len(v) == s.i-start-2 {
-		return p.rawString[start+1 : s.i-1], true
-	}
-	return string(v), true
-}
-
-// numericDate converts a JSON number to a time, keeping fractions of a second
-// (golang-jwt's NewNumericDate would round them away).
-func numericDate(n []byte) (jwt.NumericDate, bool) {
-	// Whole seconds, what every issuer writes, without ParseFloat (a
-	// twelfth of a Verify, pprof). 12 digits cannot overflow and already
-	// exceed maxNumericDate.
-	if len(n) > 0 && len(n) <= 12 {
-		var sec int64
-		for _, c := range n {
-			if c < '0' || c > '9' {
-				sec = -1
-				break
-			}
-			sec = sec*10 + int64(c-'0')
-		}
-		switch {
-		case sec > maxNumericDate:
-			return jwt.NumericDate{}, false
-		case sec >= 0:
-			return jwt.NumericDate{Time: time.Unix(sec, 0).UTC()}, true
-		}
-	}
-	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil || f < 0 || f > maxNumericDate {
-		return jwt.NumericDate{}, false
-	}
-	sec, frac := math.Modf(f)
-	return jwt.NumericDate{Time: time.Unix(int64(sec), int64(frac*1e9)).UTC()}, true
-}
-
-// jwt.Claims: golang-jwt's validator reads exp, nbf, iat, iss and aud here.
-
-func (p *parsedClaims) GetExpirationTime() (*jwt.NumericDate, error) {
-	return dateIf(p.seen&claimExp != 0, &p.exp), nil
-}
-func (p *parsedClaims) GetNotBefore() (*jwt.NumericDate, error) {
-	return dateIf(p.seen&claimNbf != 0, &p.nbf), nil
-}
-func (p *parsedClaims) GetIssuedAt() (*jwt.NumericDate, error) {
-	return dateIf(p.seen&claimIat != 0, &p.iat), nil
-}
-func (p *parsedClaims) GetIssuer() (string, error)             { return p.iss, nil }
-func (p *parsedClaims) GetSubject() (string, error)            { return p.sub, nil }
-func (p *parsedClaims) GetAudience() (jwt.ClaimStrings, error) { return p.aud, nil }
-
-func dateIf(present bool, d *jwt.NumericDate) *jwt.NumericDate {
-	if !present {
-		return nil
-	}
-	return d
-}
-
-// scanner reads one JSON text (RFC 8259) from b, which is valid UTF-8.
-type scanner struct {
-	b []byte
-	i int
-}
-
-// peek skips whitespace and returns the next byte, or 0 at the end.
-func (s *scanner) peek() byte {
-	for ; s.i < len(s.b); s.i++ {
-		switch c := s.b[s.i]; c {
-		case ' ', '\t', '\n', '\r':
-		default:
-			return c
-		}
-	}
-	return 0
-}
-
-// end reports whether only whitespace is left.
-func (s *scanner) end() bool {
-	s.peek()
-	return s.i == len(s.b)
-}
-
-// nextName reads the next member name of an object whose '{' was read, and
-// the ':' after it. done is true, with the '}' read, when there are no more.
-func (s *scanner) nextName(first bool) (name []byte, done, ok bool) {
-	c := s.peek()
-	if c == '}' {
-		s.i++
-		return nil, true, true
-	}
-	if !first {
-		if c != ',' {
-			return nil, false, false
-		}
-		s.i++
-		c = s.peek()
-	}
-	if c != '"' {
-		return nil, false, false
-	}
-	name, ok = s.str()
-	if !ok || s.peek() != ':' {
-		return nil, false, false
-	}
-	s.i++
-	return name, false, true
-}
-
-// nextElem moves to the next element of an array whose '[' was read. done is
-// true, with the ']' read, when there are no more.
-func (s *scanner) nextElem(first bool) (done, ok bool) {
-	c := s.peek()
-	if c == ']' {
-		s.i++
-		return true, true
-	}
-	if !first {
-		if c != ',' {
-			return false, false
-		}
-		s.i++
-	}
-	return false, true
-}
-
-// maybeString reads one value; isStr is false if it is not a string.
-func (s *scanner) maybeString() (v []byte, isStr, ok bool) {
-	if s.peek() != '"' {
-		return nil, false, s.skipValue(1)
-	}
-	v, ok = s.str()
-	return v, true, ok
-}
-
-// skipValue reads past one value, refusing duplicate member names and
-// nesting deeper than maxDepth at every level.
-func (s *scanner) skipValue(depth int) bool {
-	if depth > maxDepth {
-		return false
-	}
-	switch s.peek() {
-	case '"':
-		_, ok := s.str()
-		return ok
-	case '{':
-		s.i++
-		return s.members(depth+1, nil)
-	case '[':
-		s.i++
-		for first := true; ; first = false {
-			done, ok := s.nextElem(first)
-			if !ok {
-				return false
-			}
-			if done {
-				return true
-			}
-			if !s.skipValue(depth + 1) {
-				return false
-			}
-		}
-	case 't':
-		return s.literal("true")
-	case 'f':
-		return s.literal("false")
-	case 'n':
-		return s.literal("null")
-	}
-	_, ok := s.number()
-	return ok
-}
-
-// member is an object member scanner.members looks for (for
-// calledToolsFast): a string, or an object kept raw.
-type member struct {
-	name   string
-	object bool
-	value  []byte
-	found  bool
-}
-
-// members reads the rest of the object whose '{' s has read, its values at
-// depth, and fills in ms. It fails on malformed JSON, a duplicate name, a
-// name that equals one of ms only under case folding (encoding/json would
-// take it for the field), or a value of another type than expected.
-func (s *scanner) members(depth int, ms []member) bool {
-	var names nameSet
-	for first := true; ; first = false {
-		name, done, ok := s.nextName(first)
-		if !ok || names.add(name) {
-			return false
-		}
-		if done {
-			return true
-		}
-		var m *member
-		for i := range ms {
-			if bytes.EqualFold(name, []byte(ms[i].name)) {
-				if string(name) != ms[i].name {
-					return false
-				}
-				m = &ms[i]
-			}
-		}
-		switch {
-		case m == nil:
-			ok = s.skipValue(depth)
-		case m.object:
-			if s.peek() != '{' {
-				return false
-			}
-			from := s.i
-			ok = s.skipValue(depth)
-			m.value = s.b[from:s.i]
-		default:
-			var isStr bool
-			m.value, isStr, ok = s.maybeString()
-			ok = ok && isStr
-		}
-		if !ok {
-			return false
-		}
-		if m != nil {
-			m.found = true
-		}
-	}
-}
-
-func (s *scanner) literal(lit string) bool {
-	if !bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
-		return false
-	}
-	s.i += len(lit)
-	return true
-}
-
-// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
-func (s *scanner) number() ([]byte, bool) {
-	start := s.i
-	if s.i < len(s.b) && s.b[s.i] == '-' {
-		s.i++
-	}
-	switch {
-	case s.i < len(s.b) && s.b[s.i] == '0':
-		s.i++
-	case s.digits() == 0:
-		return nil, false
-	}
-	if s.i < len(s.b) && s.b[s.i] == '.' {
-		s.i++
-		if s.digits() == 0 {
-			return nil, false
-		}
-	}
-	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
-		s.i++
-		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
-			s.i++
-		}
-		if s.digits() == 0 {
-			return nil, false
-		}
-	}
-	return s.b[start:s.i], true
-}
-
-func (s *scanner) digits() int {
-	start := s.i
-	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
-		s.i++
-	}
-	return s.i - start
-}
-
-// str reads a string at s.i, which is '"', and returns its value. Without
-// escapes the value shares s.b; with them it is decoded into a new slice.
-func (s *scanner) str() ([]byte, bool) {
-	s.i++ // the opening quote
-	start := s.i
-	for s.i < len(s.b) && !strStop[s.b[s.i]] {
-		s.i++
-	}
-	switch {
-	case s.i == len(s.b):
-		return nil, false
-	case s.b[s.i] == '"':
-		s.i++
-		return s.b[start : s.i-1], true
-	case s.b[s.i] == '\\':
-		return s.escaped(start)
-	}
-	return nil, false // RFC 8259 §7: control characters must be escaped
-}
-
-// strStop marks the bytes that end the plain run of a string: the quote,
-// an escape, and the control characters, which must be escaped.
-var strStop = func() (t [256]bool) {
-	for c := range 0x20 {
-		t[c] = true
-	}
-	t['"'], t['\\'] = true, true
-	return t
-}()
-
-// escaped decodes the rest of a string that has an escape at s.i.
-func (s *scanner) escaped(start int) ([]byte, bool) {
-	out := append(make([]byte, 0, s.i-start+16), s.b[start:s.i]...)
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return out, true
-		case c < 0x20:
-			return nil, false
-		case c != '\\':
-			out = append(out, c)
-			s.i++
-			continue
-		}
-		if s.i+1 >= len(s.b) {
-			return nil, false
-		}
-		e := s.b[s.i+1]
-		s.i += 2
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := s.hex4()
-			if !ok {
-				return nil, false
-			}
-			if utf16.IsSurrogate(r) {
-				// Only a high surrogate followed by a low one is a character;
-				// encoding/json would turn a lone one into U+FFFD, and two
-				// different names into the same one.
-				if r >= 0xDC00 || !bytes.HasPrefix(s.b[s.i:], []byte(`\u`)) {
-					return nil, false
-				}
-				s.i += 2
-				r2, ok := s.hex4()
-				if !ok || r2 < 0xDC00 || r2 > 0xDFFF {
-					return nil, false
-				}
-				r = utf16.DecodeRune(r, r2)
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-func (s *scanner) hex4() (rune, bool) {
-	if s.i+4 > len(s.b) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range s.b[s.i : s.i+4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	s.i += 4
-	return r, true
-}
-
-// nameSet finds duplicate member names of one object, without allocating for
-// the first few.
-type nameSet struct {
-	small [8][]byte
-	n     int
-	big   map[string]struct{}
-}
-
-// add records name and reports whether it was already there.
-func (ns *nameSet) add(name []byte) (dup bool) {
-	if ns.big == nil {
-		for _, n := range ns.small[:ns.n] {
-			if bytes.Equal(n, name) {
-				return true
-			}
-		}
-		if ns.n < len(ns.small) {
-			ns.small[ns.n] = name
-			ns.n++
-			return false
-		}
-		ns.big = make(map[string]struct{}, 2*len(ns.small))
-		for _, n := range ns.small {
-			ns.big[string(n)] = struct{}{}
-		}
-	}
-	if _, dup := ns.big[string(name)]; dup {
-		return true
-	}
-	ns.big[string(name)] = struct{}{}
-	return false
 }

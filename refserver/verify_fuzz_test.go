@@ -13,7 +13,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // The fuzz targets of the token verifier. Their seeds live in
@@ -32,7 +38,8 @@ import (
 // of its first two segments under the key (RFC 7515 §5.2), must return
 // claims that a plain decoder of the payload agrees with (checkAccepted), and
 // must refuse with exactly one sentinel and a message that quotes nothing of
-// the token.
+// the token. It must also agree with plain golang-jwt configured the same
+// way (checkPlainAgrees) wherever both should accept.
 func FuzzVerify(f *testing.F) {
 	secret := newSecret(f, 32)
 	other := newSecret(f, 32)
@@ -43,6 +50,7 @@ func FuzzVerify(f *testing.F) {
 			token = resign(token, secret)
 		}
 		c, err := v.Verify(context.Background(), token)
+		checkPlainAgrees(t, token, secret, c, err)
 		if err != nil {
 			checkRefusal(t, err, token)
 			return
@@ -78,7 +86,7 @@ func FuzzVerifyClaims(f *testing.F) {
 		// One bit of the signature flipped: refused.
 		sig := []byte(token[strings.LastIndexByte(token, '.')+1:])
 		sig[0] ^= 0x01
-		if b64url[sig[0]] {
+		if strings.IndexByte(b64urlAlphabet, sig[0]) >= 0 {
 			forged := token[:strings.LastIndexByte(token, '.')+1] + string(sig)
 			if _, err := v.Verify(context.Background(), forged); err == nil {
 				t.Fatalf("accepted a token with a changed signature: %q", forged)
@@ -173,8 +181,8 @@ func checkAccepted(t *testing.T, token string, c *Claims) {
 	}
 	for name := range claims {
 		for _, k := range knownClaims {
-			if name != k.name && strings.EqualFold(name, k.name) {
-				t.Fatalf("accepted the case variant %q of %q", name, k.name)
+			if name != k && strings.EqualFold(name, k) {
+				t.Fatalf("accepted the case variant %q of %q", name, k)
 			}
 		}
 	}
@@ -278,4 +286,120 @@ func members(b []byte) (map[string]json.RawMessage, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+const b64urlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+// plainVerify is golang-jwt as a Go server commonly uses it, configured as
+// newTestVerifier configures the verifier: the same parser options, its own
+// decoding (encoding/json into jwt.MapClaims, numbers kept as text), and
+// the contract's claims
+// (sub and org_id non-empty strings; scope, email and name strings, or null,
+// which the strict decoder reads as no value).
+func plainVerify(token string, secret []byte) (*Claims, error) {
+	p := jwt.NewParser(
+		jwt.WithValidMethods([]string{"HS256"}),
+		jwt.WithIssuer(testIssuer),
+		jwt.WithAudience(testAudience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(DefaultLeeway),
+		jwt.WithTimeFunc(func() time.Time { return testNow }),
+		jwt.WithStrictDecoding(),
+		// Numbers as json.Number: an unknown claim of 1e400, which RFC 7519
+		// §4 says to ignore, must not fail a float64.
+		jwt.WithJSONNumber(),
+	)
+	mc := jwt.MapClaims{}
+	if _, err := p.ParseWithClaims(token, mc, func(*jwt.Token) (any, error) { return secret, nil }); err != nil {
+		return nil, err
+	}
+	str := func(name string) (string, bool) {
+		if v, present := mc[name]; present && v != nil {
+			s, ok := v.(string)
+			return s, ok
+		}
+		return "", true
+	}
+	sub, ok1 := str("sub")
+	org, ok2 := str("org_id")
+	scope, ok3 := str("scope")
+	email, ok4 := str("email")
+	name, ok5 := str("name")
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || sub == "" || org == "" {
+		return nil, errors.New("contract claims")
+	}
+	iss, _ := mc.GetIssuer()
+	aud, _ := mc.GetAudience()
+	exp, _ := mc.GetExpirationTime()
+	return &Claims{
+		Subject: sub, OrgID: org, Scopes: strings.Fields(scope), Email: email, Name: name,
+		Issuer: iss, Audience: aud, ExpiresAt: exp.Time.UTC(),
+	}, nil
+}
+
+// checkPlainAgrees: a token the verifier accepts, plain golang-jwt accepts
+// with the same claims; and a token plain golang-jwt accepts that breaks
+// none of the rules the verifier adds (strictOnly) the verifier accepts.
+func checkPlainAgrees(t *testing.T, token string, secret []byte, c *Claims, err error) {
+	t.Helper()
+	pc, perr := plainVerify(token, secret)
+	switch {
+	case err == nil && perr != nil:
+		t.Fatalf("accepted a token plain golang-jwt refuses (%v): %q", perr, token)
+	case err == nil:
+		if diff := cmp.Diff(pc, c, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("claims differ from plain golang-jwt's (-plain +verifier):\n%s\ntoken %q", diff, token)
+		}
+	case perr == nil && strictOnly(token) == "":
+		t.Fatalf("refused (%v) a token plain golang-jwt accepts and no added rule refuses: %q", err, token)
+	}
+}
+
+// strictOnly names a rule the verifier adds to golang-jwt that token
+// breaks, or returns "". Each is checked here independently of the
+// verifier, except JSON validity, which is jsontext's (RFC 8259 with
+// RFC 7493 I-JSON's unique names and valid UTF-8).
+func strictOnly(token string) string {
+	if len(token) > MaxTokenBytes {
+		return "length"
+	}
+	if strings.ContainsAny(token, "\r\n") {
+		return "line break"
+	}
+	parts := strings.Split(token, ".")
+	hb, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	pb, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	if !jsontext.Value(hb).IsValid() || !jsontext.Value(pb).IsValid() {
+		return "strict JSON"
+	}
+	header, _ := members(hb)
+	if _, crit := header["crit"]; crit {
+		return "crit"
+	}
+	if typ, present := header["typ"]; present {
+		var s string
+		_ = json.Unmarshal(typ, &s)
+		s = strings.ToLower(s)
+		if s != "jwt" && s != "at+jwt" && s != "application/jwt" && s != "application/at+jwt" {
+			return "typ"
+		}
+	}
+	claims, _ := members(pb)
+	for name := range claims {
+		for _, k := range knownClaims {
+			if name != k && strings.EqualFold(name, k) {
+				return "case variant"
+			}
+		}
+	}
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		if raw, present := claims[name]; present {
+			var n float64
+			if json.Unmarshal(raw, &n) != nil || n < 0 || n > maxNumericDate {
+				return "NumericDate"
+			}
+		}
+	}
+	return ""
 }

@@ -15,7 +15,8 @@ const maxVerifiedTokens = 10_000
 // clients do) pays for its signature and its JSON once. It is keyed by the
 // SHA-256 of the token's exact bytes, like the exchange cache: a token that
 // differs in one byte, or has another spelling of the same claims, is
-// verified in full. It never holds a token, only its hash.
+// verified in full. It never holds a token, only its hash, and never a
+// refusal.
 //
 // A hit skips only what cannot have changed for identical bytes under an
 // immutable secret: the structure, the signature, the claim types and
@@ -33,18 +34,7 @@ type verifiedCache struct {
 // and parsed (the validator's view) is never handed out.
 type verifiedToken struct {
 	claims *Claims
-	parsed parsedClaims
-}
-
-// tokenKey is the SHA-256 of token, hashed from a pooled copy: converting a
-// token to []byte for sha256.Sum256 would allocate its length each time.
-func tokenKey(token string) [sha256.Size]byte {
-	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
-	sc.buf = append(sc.buf[:0], token...)
-	key := sha256.Sum256(sc.buf)
-	clear(sc.buf) // no whole token waits in the pool
-	return key
+	parsed *tokenClaims
 }
 
 // get returns the claims of the cached token key, checked again against the
@@ -56,23 +46,21 @@ func (vc *verifiedCache) get(key [sha256.Size]byte, r *rules) (c *Claims, err er
 	if e == nil {
 		return nil, nil, false
 	}
-	if err := r.validator.Validate(&e.parsed); err != nil {
+	if err := r.validator.Validate(e.parsed); err != nil {
 		vc.mu.Lock()
 		if vc.entries[key] == e {
 			delete(vc.entries, key)
 		}
 		vc.mu.Unlock()
-		return nil, r.claimsError(err, &e.parsed), true
+		return nil, r.claimsError(err, e.parsed), true
 	}
 	return e.claims.clone(), nil, true
 }
 
-// put caches the token key that was just accepted, with copies of what the
+// put caches the token key that was just accepted, with a copy of what the
 // caller gets, which the caller may change.
-func (vc *verifiedCache) put(key [sha256.Size]byte, p *parsedClaims, c *Claims) {
-	e := &verifiedToken{claims: c.clone(), parsed: *p}
-	e.parsed.raw = nil // the scratch buffer, reused by the next Verify
-	e.parsed.aud = slices.Clone(p.aud)
+func (vc *verifiedCache) put(key [sha256.Size]byte, p *tokenClaims, c *Claims) {
+	e := &verifiedToken{claims: c.clone(), parsed: p}
 	vc.mu.Lock()
 	defer vc.mu.Unlock()
 	if vc.entries == nil || len(vc.entries) >= maxVerifiedTokens {

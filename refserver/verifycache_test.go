@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -146,7 +147,7 @@ func TestVerifyCacheHandsOutCopies(t *testing.T) {
 // maxVerifiedTokens tokens.
 func TestVerifyCacheIsBounded(t *testing.T) {
 	var vc verifiedCache
-	p := &parsedClaims{aud: []string{testAudience}}
+	p := &tokenClaims{claimSet: claimSet{Aud: jwt.ClaimStrings{testAudience}}}
 	for i := range maxVerifiedTokens + 10 {
 		vc.put(sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16)}), p, goodClaims())
 		if n := vc.len(); n > maxVerifiedTokens {
