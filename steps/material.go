@@ -83,6 +83,10 @@ var materialTable = []materialRule{
 		return out
 	}},
 	{regexp.MustCompile(`^the acceptable token "([^"]*)"$`), needs(harness.NeedSigningKey)},
+	// A valid token about to expire, or a fresh one beside the token that
+	// opened a session: a supplied token is neither.
+	{regexp.MustCompile(`^a valid token for "([^"]*)" that expires in \d+ s$`), needs(harness.NeedSigningKey)},
+	{regexp.MustCompile(`^a fresh token for "([^"]*)"$`), needs(harness.NeedSigningKey)},
 	{regexp.MustCompile(`^"([^"]*)" has opened a session$`), func(m []string, _ bool) []string { return castNeeds(m[1]) }},
 	{regexp.MustCompile(`^(\d+) concurrent calls run as (.*)$`), func(m []string, _ bool) []string {
 		var out []string
