@@ -16,6 +16,9 @@ type HandOverOptions struct {
 	Dir    string                  // files: the profile, user_b's token file, the narrow token's file
 	Setenv func(key, value string) // sets the variables of user_a and other_audience (t.Setenv)
 	Prefix string                  // of the variable names; "" means MCPAUTHSPEC_SUPPLIED
+	// LogFile is the target's log file (EmbeddedOptions.LogFile), named in
+	// the profile as log_file; "" names none.
+	LogFile string
 }
 
 // HandOver plays an identity provider for a target the suite started: it
@@ -79,6 +82,9 @@ func HandOver(src *Target, o HandOverOptions) (string, error) {
 	}
 	if src.BackendURL != "" {
 		p["backend_admin_url"] = src.BackendURL
+	}
+	if o.LogFile != "" {
+		p["log_file"] = o.LogFile
 	}
 	out, err := yaml.Marshal(p)
 	if err != nil {
