@@ -86,8 +86,8 @@ func TestSuppliedTokensJWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	tokens := target.Supplied.Tokens()
-	if len(tokens) != 4 {
-		t.Fatalf("%d supplied tokens held; want 4", len(tokens))
+	if len(tokens) != 5 {
+		t.Fatalf("%d supplied tokens held; want 5", len(tokens))
 	}
 	for i, tok := range tokens {
 		for _, part := range []string{tok, tok[strings.LastIndexByte(tok, '.')+1:]} {

@@ -107,6 +107,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 		if reason := materialSkip(env, p); reason != "" {
 			return ctx, skip("%s", reason)
 		}
+		s.noNarrow = narrowExcluded(castByRole(stepTexts(p)))
 		s.serial = hasTag(tags, tagSerial)
 		if s.serial {
 			env.quiet.Lock()
