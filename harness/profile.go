@@ -32,6 +32,10 @@ type Profile struct {
 	// Keys is the key mode: hs256 (the default). jwks is refused with
 	// ErrJWKSExternal: the suite cannot sign for a deployment's real issuer.
 	Keys string `yaml:"keys"`
+	// Protocol is the MCP revision to speak: auto (the default: the newest
+	// the target speaks, server/discover then initialize) or one of
+	// Revisions (docs/protocol.md).
+	Protocol string `yaml:"protocol"`
 }
 
 // ContractTools are the tool names of the target contract (section 4).
@@ -64,6 +68,9 @@ func LoadProfile(path string) (*Profile, error) {
 		return nil, fmt.Errorf("profile %s: keys: %w", path, ErrJWKSExternal)
 	default:
 		return nil, fmt.Errorf("profile %s: keys: %q is not hs256 or jwks", path, p.Keys)
+	}
+	if _, err := ParseProtocol(p.Protocol); err != nil {
+		return nil, fmt.Errorf("profile %s: %w", path, err)
 	}
 	if (p.SecretEnv == "") == (p.SecretFile == "") {
 		return nil, fmt.Errorf("profile %s: set exactly one of secret_env and secret_file", path)
@@ -125,6 +132,7 @@ func StartExternal(ctx context.Context, mcpURL string, p *Profile) (*Target, err
 		Issuer:   &Issuer{Secret: secret, Issuer: p.Issuer, Audience: p.Audience},
 		Fixtures: p.Fixtures,
 		Tools:    p.Tools,
+		Protocol: p.Protocol,
 	}
 	if p.BackendAdminURL != "" {
 		t.Backend = &fakebackend.AdminClient{BaseURL: strings.TrimRight(p.BackendAdminURL, "/"), HTTP: http.DefaultClient}

@@ -47,6 +47,9 @@ type Target struct {
 	// BackendTimeout is the target's BACKEND_TIMEOUT when the harness set
 	// it; 0 when unknown (an external target).
 	BackendTimeout time.Duration
+	// Protocol is the MCP revision to speak to the target (the profile's
+	// protocol key): auto ("" too) or one of Revisions (protocol.go).
+	Protocol string
 
 	closers []func() error
 }

@@ -67,7 +67,12 @@ func (r *Report) Failures(strict bool, baseline *Baseline) []Result {
 func (r *Report) WriteText(w io.Writer, baseline *Baseline) {
 	features := []string{}
 	matrix := map[string]map[string]*Counts{}
+	ranOn := map[string]map[string]bool{} // feature → revisions its scenarios ran on
 	for _, res := range r.Results {
+		if ranOn[res.Feature] == nil {
+			ranOn[res.Feature] = map[string]bool{}
+		}
+		ranOn[res.Feature][res.Revision] = true
 		if matrix[res.Feature] == nil {
 			features = append(features, res.Feature)
 			matrix[res.Feature] = map[string]*Counts{}
@@ -78,8 +83,24 @@ func (r *Report) WriteText(w io.Writer, baseline *Baseline) {
 		matrix[res.Feature][res.Level].add(res.Status)
 	}
 	sort.SliceStable(features, func(i, j int) bool { return areaOf(features[i]) < areaOf(features[j]) })
+	if len(r.Revisions) > 0 {
+		speaks := "not asked"
+		if len(r.Speaks) > 0 {
+			speaks = strings.Join(r.Speaks, ", ")
+		}
+		fmt.Fprintf(w, "MCP revisions: the target speaks %s; the suite ran on %s\n\n", speaks, strings.Join(r.Revisions, ", "))
+	}
+	revisionsOf := func(f string) string {
+		var out []string
+		for _, rev := range r.Revisions {
+			if ranOn[f][rev] {
+				out = append(out, rev)
+			}
+		}
+		return strings.Join(out, " ")
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "feature\tMUST\tSHOULD\tMAY\t")
+	fmt.Fprintln(tw, "feature\tMUST\tSHOULD\tMAY\tMCP\t")
 	cell := func(c *Counts) string {
 		if c.Passed+c.Failed+c.Skipped == 0 {
 			return "-"
@@ -92,7 +113,7 @@ func (r *Report) WriteText(w io.Writer, baseline *Baseline) {
 	}
 	for _, f := range features {
 		m := matrix[f]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", f, cell(m["must"]), cell(m["should"]), cell(m["may"]))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", f, cell(m["must"]), cell(m["should"]), cell(m["may"]), revisionsOf(f))
 	}
 	tw.Flush()
 
@@ -104,7 +125,11 @@ func (r *Report) WriteText(w io.Writer, baseline *Baseline) {
 		if baseline.Expects(res.ID) {
 			note = " (expected by the baseline: " + baseline.Reason(res.ID) + ")"
 		}
-		fmt.Fprintf(w, "\n✗ %s [%s] %s — %s%s\n", res.ID, strings.ToUpper(res.Level), res.Name, res.File, note)
+		on := ""
+		if res.Revision != "" {
+			on = " (MCP " + res.Revision + ")"
+		}
+		fmt.Fprintf(w, "\n✗ %s [%s] %s%s — %s%s\n", res.ID, strings.ToUpper(res.Level), res.Name, on, res.File, note)
 		if res.Requirement != "" {
 			fmt.Fprintf(w, "  Requirement: %s\n", res.Requirement)
 		}

@@ -37,7 +37,12 @@ const (
 
 // SkipReason is returned (wrapped) when a scenario cannot run against this
 // target; the runner reports the reason.
-type SkipReason struct{ Reason string }
+type SkipReason struct {
+	Reason string
+	// Wire: the scenario does not apply to the MCP revision the run
+	// speaks (steps/stateless.go); the runner leaves it out of the report.
+	Wire bool
+}
 
 func (s *SkipReason) Error() string { return "skipped: " + s.Reason }
 func (s *SkipReason) Unwrap() error { return godog.ErrSkip }
@@ -89,6 +94,8 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	// target. Registered before the hooks below so that its After hook
 	// restores the JWKS endpoint before the @serial lock is released.
 	registerJWKS(sc, env)
+	// Which wire a feature applies to (steps/stateless.go).
+	registerStateless(sc, env)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		tags := tagNames(p)

@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -56,6 +57,7 @@ type config struct {
 	quiet        bool
 	loadCalls    int
 	keys         string
+	protocol     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -69,6 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.targetURL, "target-url", "", "test the running MCP endpoint at this URL (needs --profile)")
 	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret, tools, fixtures)")
 	fs.StringVar(&c.keys, "keys", harness.KeysHS256, "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; runs the @jwks scenarios)")
+	fs.StringVar(&c.protocol, "protocol", "", "MCP revision to speak: auto (the default; every revision a target the suite starts speaks, the newest of an external one), 2026-07-28, 2025-11-25 or 2025-06-18")
 	fs.StringVar(&c.tags, "tags", "", `godog tag expression selecting scenarios, e.g. "@must && ~@needs-logs"`)
 	fs.BoolVar(&c.strict, "strict", false, "fail on @should failures too")
 	fs.StringVar(&c.baseline, "baseline", "", "YAML file of expected failures with reasons; a listed scenario that passes fails the run")
@@ -110,6 +113,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usageError{errors.New("--keys jwks needs --network host: the suite's JWKS endpoint listens on 127.0.0.1 only")}
 	case c.targetURL != "" && c.profile == "":
 		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience and secret of the deployment)")}
+	case c.protocol != "" && !validProtocol(c.protocol):
+		return nil, usageError{fmt.Errorf("--protocol %q: want auto, %s", c.protocol, strings.Join(harness.Revisions, ", "))}
 	case c.concurrency < 1:
 		return nil, usageError{errors.New("--concurrency must be at least 1")}
 	case c.loadCalls < 0 || c.loadCalls > steps.MaxLoadCalls:
@@ -164,6 +169,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Tags:        c.tags,
 		Concurrency: c.concurrency,
 		LoadCalls:   c.loadCalls,
+		Protocol:    c.protocol,
 		OnResult: func(runner.Result) {
 			if bar != nil {
 				_ = bar.Add(1)
@@ -262,4 +268,10 @@ func startContainers(ctx context.Context, c *config, stderr io.Writer) (*harness
 	}
 	t.UseKeys(ks)
 	return t, err
+}
+
+// validProtocol reports whether v is a --protocol value.
+func validProtocol(v string) bool {
+	_, err := harness.ParseProtocol(v)
+	return err == nil
 }

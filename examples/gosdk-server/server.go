@@ -25,8 +25,23 @@ func newHandler(cfg config, log *slog.Logger) http.Handler {
 	server := mcp.NewServer(&mcp.Implementation{Name: "mcpauthspec-gosdk-example", Version: version},
 		&mcp.ServerOptions{Logger: log})
 	addTools(server, b)
-	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
+	// One endpoint, both eras: go-sdk serves MCP 2026-07-28 (no session,
+	// per-request _meta, server/discover) only on a stateless handler, and
+	// the session revisions (2025-06-18, 2025-11-25) on a stateful one. The
+	// request's MCP-Protocol-Version header picks the handler; the stateless
+	// one checks that header against the body's _meta (-32020 when they
+	// differ), and authorization (below) reads the body, never the header.
+	legacy := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
 		&mcp.StreamableHTTPOptions{Logger: log, SessionTimeout: time.Hour, MaxRequestBodyBytes: maxBodyBytes})
+	modern := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
+		&mcp.StreamableHTTPOptions{Logger: log, Stateless: true, MaxRequestBodyBytes: maxBodyBytes})
+	mcpHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("MCP-Protocol-Version") >= modernProtocol {
+			modern.ServeHTTP(w, r)
+			return
+		}
+		legacy.ServeHTTP(w, r)
+	})
 
 	metadataURL := metadataURL(cfg.resourceURL)
 	// MCP 2025-06-18 "Authorization Server Location": servers MUST publish
@@ -51,6 +66,10 @@ func newHandler(cfg config, log *slog.Logger) http.Handler {
 	})
 	return accessLog(log, mux)
 }
+
+// modernProtocol is the first stateless MCP revision; revisions are dates,
+// so they compare as strings.
+const modernProtocol = "2026-07-28"
 
 // metadataURL is where the metadata of resource lives: RFC 9728 §3.1 puts
 // the well-known segment between host and path, so http://h/mcp becomes
