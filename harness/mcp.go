@@ -312,6 +312,12 @@ func (c *Client) Open(ctx context.Context, creds Credentials) (*Session, *Respon
 // CallTool sends tools/call on session s with creds. The response is returned
 // whatever its status; the tool result is decoded when the status is 200.
 func (c *Client) CallTool(ctx context.Context, s *Session, creds Credentials, name string, args map[string]any) (*Response, *ToolResult, error) {
+	return c.CallToolHeader(ctx, s, creds, name, args, nil)
+}
+
+// CallToolHeader is CallTool with header set on the request after the
+// client's own headers (Exchange.Header: "" removes one).
+func (c *Client) CallToolHeader(ctx context.Context, s *Session, creds Credentials, name string, args map[string]any, header map[string]string) (*Response, *ToolResult, error) {
 	id := c.NewID()
 	if args == nil {
 		args = map[string]any{}
@@ -320,7 +326,7 @@ func (c *Client) CallTool(ctx context.Context, s *Session, creds Credentials, na
 	if s != nil {
 		sessionID = s.ID
 	}
-	resp, err := c.Do(ctx, Exchange{Session: sessionID, Creds: creds, Message: &Message{ID: id, Method: "tools/call", Params: map[string]any{"name": name, "arguments": args}}})
+	resp, err := c.Do(ctx, Exchange{Session: sessionID, Creds: creds, Header: header, Message: &Message{ID: id, Method: "tools/call", Params: map[string]any{"name": name, "arguments": args}}})
 	if err != nil || resp.Status != http.StatusOK {
 		return resp, nil, err
 	}

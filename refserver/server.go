@@ -28,6 +28,10 @@ type Server struct {
 	// closeVerifier stops the background work of the verifier New built
 	// (the JWKS refresh); nil when there is none.
 	closeVerifier func()
+	// mcpOptions are added to the MCP server's (WithMCPServerOptions).
+	mcpOptions []server.ServerOption
+	// streamsOutliveTokens turns streamsEndAtExpiry off (WithStreamsOutliveTokens).
+	streamsOutliveTokens bool
 }
 
 // Option adjusts a Server. Options are the seams of the server: the
@@ -99,6 +103,17 @@ func WrapBackendTransport(wrap func(http.RoundTripper) http.RoundTripper) Option
 	}
 }
 
+// WithMCPServerOptions adds mcp-go server options after the reference
+// server's own (tool filters, cache hints): the seam for variants of what
+// the MCP layer answers.
+func WithMCPServerOptions(opts ...server.ServerOption) Option {
+	return func(s *Server) { s.mcpOptions = append(s.mcpOptions, opts...) }
+}
+
+// WithStreamsOutliveTokens leaves subscriptions/listen streams open past
+// their token's exp (the self-test's flawed variant of streamsEndAtExpiry).
+func WithStreamsOutliveTokens() Option { return func(s *Server) { s.streamsOutliveTokens = true } }
+
 // New validates cfg and builds the server.
 func New(cfg Config, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
@@ -143,9 +158,14 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		s.log.Warn("BACKEND_AUTH=passthrough forwards client tokens to the backend; MCP 2025-06-18 forbids token passthrough")
 	}
 
+	// listChanged is advertised so that a 2026-07-28 client may hold a
+	// subscriptions/listen stream (the tool set never changes, so none
+	// arrives); the stream ends when its token expires (streamsEndAtExpiry).
 	mcpServer := server.NewMCPServer("mcpauthspec-refserver", Version,
-		server.WithToolCapabilities(false),
-		server.WithRecovery(),
+		append([]server.ServerOption{
+			server.WithToolCapabilities(true),
+			server.WithRecovery(),
+		}, s.mcpOptions...)...,
 	)
 	s.registerTools(mcpServer)
 	streamable := server.NewStreamableHTTPServer(mcpServer,
@@ -154,7 +174,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	)
 
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", s.requireAuth(streamable))
+	mux.Handle("/mcp", s.requireAuth(s.streamsEndAtExpiry(streamable)))
 	mux.Handle(wellKnownPRM, s.metadataHandler())
 	mux.Handle(wellKnownPRM+"/mcp", s.metadataHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -162,6 +182,29 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	})
 	s.handler = accessLog(s.log, mux)
 	return s, nil
+}
+
+// streamsEndAtExpiry ends a subscriptions/listen stream (MCP 2026-07-28)
+// when the token that opened it expires: the stream is authorized by that
+// token, and a request with it now would be refused. The leeway admits a
+// token despite clock skew; it does not extend what the token serves, so
+// the deadline is exp itself. The method is read from Mcp-Method, which
+// mcp-go then checks against the body (-32020 when they differ): a client
+// that lies about it gets no stream at all.
+func (s *Server) streamsEndAtExpiry(next http.Handler) http.Handler {
+	if s.streamsOutliveTokens {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Mcp-Method") == "subscriptions/listen" {
+			if c, _ := s.caller.Caller(r.Context()); c != nil && !c.ExpiresAt.IsZero() {
+				ctx, cancel := context.WithDeadline(r.Context(), c.ExpiresAt)
+				defer cancel()
+				r = r.WithContext(ctx)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // verifierConfig is the HS256 verifier's share of the configuration.

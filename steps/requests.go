@@ -85,8 +85,11 @@ func clientSends(ctx context.Context, method string) error {
 	case "tools/call":
 		ex.Message = &harness.Message{ID: s.env.Client.NewID(), Method: method,
 			Params: map[string]any{"name": "whoami", "arguments": map[string]any{}}}
+	case "server/discover", "subscriptions/listen":
+		// 2026-07-28 methods (steps/stateless.go).
+		ex = statelessExchange(s, method)
 	default:
-		return fmt.Errorf("the client cannot send %q (initialize, notifications/initialized, tools/list, ping, tools/call)", method)
+		return fmt.Errorf("the client cannot send %q (initialize, notifications/initialized, tools/list, ping, tools/call, server/discover, subscriptions/listen)", method)
 	}
 	if s.env.Client.Modern() && (method == "notifications/initialized" || method == "ping") {
 		return wireSkip("MCP 2026-07-28 removed %s (changelog, major changes 2 and 5)", method)

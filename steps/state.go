@@ -103,10 +103,15 @@ type scenario struct {
 	locked  bool // holds env.quiet (write lock when serial)
 	skipped *SkipReason
 
-	user       harness.User        // whose valid token {token} is
-	token      string              // the token under test; "" when none
-	creds      harness.Credentials // how it is sent
-	resp       *harness.Response   // the last answer of the target
+	user  harness.User        // whose valid token {token} is
+	token string              // the token under test; "" when none
+	creds harness.Credentials // how it is sent
+	resp  *harness.Response   // the last answer of the target
+	// 2026-07-28 (stateless.go): two callers' tools/list, the expiry of
+	// the token under test, when a listen stream ended.
+	listings   []listing
+	tokenExp   time.Time
+	streamEnd  time.Time
 	result     *harness.ToolResult // the last tool result, if any
 	call       *toolCall           // the last tool call
 	sessions   map[string]*harness.Session

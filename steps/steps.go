@@ -249,4 +249,21 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	step(sc, `^the target closed the connection within (\d+) ms$`, targetClosedWithin)
 	step(sc, `^the tool fails with a clear error within the backend timeout$`, toolFailsClearlyInTime)
 	step(sc, `^the tool error contains no token$`, toolErrorHasNoToken)
+
+	// MCP 2026-07-28, the stateless wire (stateless.go,
+	// features/15_stateless.feature).
+	step(sc, `^a valid token for "([^"]*)" that expires in (\d+) s$`, validTokenExpiringIn)
+	step(sc, `^the client sends "(GET|DELETE)" to the MCP endpoint$`, clientSendsVerb)
+	step(sc, `^the client calls "([^"]*)" with the header "([^"]*)" set to "([^"]*)"$`, clientCallsWithHeader)
+	step(sc, `^the client calls "([^"]*)" with (\{.*\}) and the header "([^"]*)" set to "([^"]*)"$`, clientCallsWithArgsAndHeader)
+	step(sc, `^the client calls "([^"]*)" without the header "([^"]*)"$`, clientCallsWithoutHeader)
+	step(sc, `^"([^"]*)" and "([^"]*)" list the tools$`, usersListTools)
+	step(sc, `^the client listens for tool list changes$`, clientListens)
+	step(sc, `^the response has a Bearer challenge$`, responseHasBearerChallenge)
+	step(sc, `^the JSON-RPC error code is (-?\d+)$`, jsonRPCErrorCodeIs)
+	step(sc, `^the challenge scope names "([^"]*)" and otherwise only scopes the token holds$`, challengeScopeWithin)
+	step(sc, `^the challenge scope does not list "([^"]*)"$`, challengeScopeNotListing)
+	step(sc, `^the metadata "([^"]*)" does not contain "([^"]*)"$`, metadataNotContains)
+	step(sc, `^a tools/list that differs between them is not marked cacheScope "([^"]*)"$`, callerListNotPublic)
+	step(sc, `^the stream ended within (\d+) s of the token's expiry$`, streamEndedAfterExpiry)
 }
