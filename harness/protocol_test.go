@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -135,5 +137,24 @@ func TestSpeaksAndResolve(t *testing.T) {
 	}
 	if p, err := ParseProtocol(""); err != nil || p != ProtocolAuto {
 		t.Errorf("ParseProtocol(\"\") = %q, %v", p, err)
+	}
+}
+
+func TestProfileProtocol(t *testing.T) {
+	dir := t.TempDir()
+	write := func(protocol string) string {
+		path := dir + "/p-" + protocol + ".yaml"
+		body := "secret_env: X\nprotocol: " + protocol + "\n"
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	p, err := LoadProfile(write(Revision20250618))
+	if err != nil || p.Protocol != Revision20250618 {
+		t.Fatalf("protocol 2025-06-18: %v %v", p, err)
+	}
+	if _, err := LoadProfile(write("2024-11-05")); err == nil || !strings.Contains(err.Error(), "2024-11-05") {
+		t.Errorf("protocol 2024-11-05 accepted or unclear: %v", err)
 	}
 }

@@ -86,8 +86,14 @@ func SkippedForWire(ctx context.Context) bool {
 }
 
 // listenStreamFor is how long "the client sends "subscriptions/listen""
-// reads an accepted stream before it lets go.
-const listenStreamFor = 500 * time.Millisecond
+// reads an accepted stream before it lets go, and verbStreamFor how long a
+// GET or DELETE may take: a refusal comes at once, so the bounds matter
+// only to a target that serves a stream, and they are wide so that a busy
+// machine cannot turn a slow refusal into a failure.
+const (
+	listenStreamFor = 2 * time.Second
+	verbStreamFor   = 5 * time.Second
+)
 
 // statelessExchange is the request of a 2026-07-28 method with the
 // scenario's credentials: server/discover, or a subscriptions/listen for
@@ -111,7 +117,7 @@ func listenParams() map[string]any {
 // header; no session, as this wire has none.
 func clientSendsVerb(ctx context.Context, verb string) error {
 	s := get(ctx)
-	ex := harness.Exchange{Method: verb, Creds: s.creds, StreamFor: listenStreamFor}
+	ex := harness.Exchange{Method: verb, Creds: s.creds, StreamFor: verbStreamFor}
 	if s.env.Client.Modern() {
 		ex.Header = map[string]string{"MCP-Protocol-Version": s.env.Revision()}
 	}
