@@ -170,13 +170,22 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		revision, tag string
 		concurrency   int
 	}
+	// Every revision's concurrent pass comes before any @serial pass, so
+	// that what a @serial scenario changes (a key rotation) is never seen
+	// by the concurrent scenarios of the next revision.
 	var passes []pass
-	for _, rev := range revisions {
-		wire := "~" + tagModernOnly
-		if harness.IsModern(rev) {
-			wire = "~" + tagLegacyOnly
+	for _, serial := range []bool{false, true} {
+		for _, rev := range revisions {
+			wire := "~" + tagModernOnly
+			if harness.IsModern(rev) {
+				wire = "~" + tagLegacyOnly
+			}
+			if serial {
+				passes = append(passes, pass{rev, wire + "&&" + tagSerial, 1})
+			} else {
+				passes = append(passes, pass{rev, wire + "&&~" + tagSerial, opts.Concurrency})
+			}
 		}
-		passes = append(passes, pass{rev, wire + "&&~" + tagSerial, opts.Concurrency}, pass{rev, wire + "&&" + tagSerial, 1})
 	}
 	for _, pass := range passes {
 		revision = pass.revision
