@@ -68,15 +68,21 @@ func runSupplied(ctx context.Context, opts harness.EmbeddedOptions, dir string, 
 	if err != nil {
 		return suppliedOutcome{err: err}
 	}
-	rep, err := runner.Run(ctx, runner.Options{Target: ext, Concurrency: 1, LoadCalls: loadCalls})
+	// The wires of the kill matrix, named: a mutant that refuses every
+	// token cannot be asked which revisions it speaks.
+	rep, err := runner.Run(ctx, runner.Options{Target: ext, Concurrency: 1, LoadCalls: loadCalls, Revisions: selftestRevisions})
 	if err != nil {
 		return suppliedOutcome{err: err}
 	}
 	o := suppliedOutcome{skipped: map[string]string{}}
+	failed := map[string]bool{} // each scenario once, whichever wires it failed on
 	for _, r := range rep.Results {
 		switch r.Status {
 		case runner.Failed:
-			o.failed = append(o.failed, r.ID)
+			if !failed[r.ID] {
+				failed[r.ID] = true
+				o.failed = append(o.failed, r.ID)
+			}
 		case runner.Skipped:
 			o.skipped[r.ID] = r.Message
 		}
