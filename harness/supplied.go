@@ -19,7 +19,7 @@ import (
 
 // Supplied tokens: a deployment whose tokens come from an identity provider
 // the suite cannot sign for (Auth0, Keycloak, Entra ID…). The profile names
-// up to four tokens the provider issued; every attack that needs no key is
+// up to five tokens the provider issued; every attack that needs no key is
 // derived from them (derive.go), the rest is skipped with the reason.
 
 // ErrNeedsSigningKey is returned by every minting path of a supplied-token
