@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"slices"
 	"time"
@@ -63,8 +61,9 @@ type JWKSConfig struct {
 // github.com/MicahParks/jwkset parses, validates, caches and refreshes the
 // set, replacing the cache only after a fetch that succeeded (the keys
 // survive an outage of the endpoint). This file adds the policy: which key
-// verifies which algorithm, when an unknown kid may cause a fetch, and an
-// HTTP client that fetches nothing but the configured URL.
+// verifies which algorithm and when an unknown kid may cause a fetch; the
+// set is fetched with an HTTP client that fetches nothing but its URL
+// (oneURLClient).
 type JWKSVerifier struct {
 	rules        *rules
 	cached       jwkset.Storage // reading never fetches
@@ -103,7 +102,7 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cached, err := jwkset.NewStorageFromHTTP(target, jwkset.HTTPClientStorageOptions{
-		Client:                    jwksHTTPClient(u, fetchTimeout),
+		Client:                    oneURLClient(u, fetchTimeout, MaxJWKSBytes),
 		Ctx:                       ctx,
 		HTTPTimeout:               fetchTimeout,
 		NoErrorReturnFirstHTTPReq: true,
@@ -143,8 +142,6 @@ var (
 	errKeyUse     = fmt.Errorf("%w: the key is not for verifying signatures", ErrAlgorithm)
 	errKeyWeak    = fmt.Errorf("%w: RSA key shorter than 2048 bits", ErrAlgorithm)
 	errKeySource  = fmt.Errorf("%w: key set unavailable", ErrSignature)
-	errJWKSURL    = errors.New("JWKS client: only the configured URL is fetched")
-	errJWKSRedir  = errors.New("JWKS client: redirects are not followed")
 )
 
 // Verify checks token as Verifier.Verify does, with RS256 or ES256 and the
@@ -234,46 +231,4 @@ func keyForAlg(jwk jwkset.JWK, alg string) (any, error) {
 		return k, nil
 	}
 	return nil, errKeyAlg
-}
-
-// jwksHTTPClient fetches u and nothing else: no redirect (whoever controls
-// the issuer's web server, or an open redirect on it, would choose the keys),
-// no other URL, every phase bounded by timeout and the body by MaxJWKSBytes.
-func jwksHTTPClient(u *url.URL, timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
-	return &http.Client{
-		Timeout:       timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return errJWKSRedir },
-		Transport: &jwksTransport{
-			url: u.String(),
-			next: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           dialer.DialContext,
-				TLSHandshakeTimeout:   timeout,
-				ResponseHeaderTimeout: timeout,
-				MaxIdleConns:          2,
-				IdleConnTimeout:       90 * time.Second,
-				ForceAttemptHTTP2:     true,
-			},
-		},
-	}
-}
-
-type jwksTransport struct {
-	url  string
-	next http.RoundTripper
-}
-
-func (t *jwksTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.String() != t.url {
-		return nil, errJWKSURL
-	}
-	resp, err := t.next.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	// Past the limit the read fails: a cut-off set must not parse as a
-	// smaller valid one.
-	resp.Body = http.MaxBytesReader(nil, resp.Body, MaxJWKSBytes)
-	return resp, nil
 }
