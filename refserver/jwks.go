@@ -34,10 +34,6 @@ const (
 	minRSABits = 2048
 )
 
-// jwksAlgorithms are the algorithms a JWKSVerifier accepts (contract §3:
-// RS256 and ES256), each only with a key of its own type.
-var jwksAlgorithms = []jwt.SigningMethod{jwt.SigningMethodRS256, jwt.SigningMethodES256}
-
 // JWKSConfig configures a JWKSVerifier.
 type JWKSConfig struct {
 	URL      string           // JWT_JWKS_URL: the only URL ever fetched
@@ -82,7 +78,8 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
 		return nil, errors.New("token verifier: JWKS URL must be an absolute http(s) URL without credentials or fragment")
 	}
-	r, err := newRules(cfg.Issuer, cfg.Audience, cfg.Leeway, cfg.Now, jwksAlgorithms...)
+	// Contract §3: RS256 and ES256, each only with a key of its own type.
+	r, err := newRules(cfg.Issuer, cfg.Audience, cfg.Leeway, cfg.Now, jwt.SigningMethodRS256, jwt.SigningMethodES256)
 	if err != nil {
 		return nil, err
 	}
@@ -202,10 +199,7 @@ func (v *JWKSVerifier) lookup(ctx context.Context, kid string) (jwkset.JWK, erro
 // key nothing. The JWK's alg, use and key_ops (RFC 7517 §4.2-4.4) narrow it.
 func keyForAlg(jwk jwkset.JWK, alg string) (any, error) {
 	m := jwk.Marshal()
-	if m.USE != "" && m.USE != jwkset.UseSig {
-		return nil, errKeyUse
-	}
-	if len(m.KEYOPS) > 0 && !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify) {
+	if m.USE != "" && m.USE != jwkset.UseSig || len(m.KEYOPS) > 0 && !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify) {
 		return nil, errKeyUse
 	}
 	if m.ALG != "" && m.ALG.String() != alg {

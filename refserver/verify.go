@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -18,13 +19,11 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Token verification composes two libraries: golang-jwt/v5's parser, set up
-// by the options in newRules (split, decode, algorithm allow-list, signature,
-// exp/nbf/iat/iss/aud), and github.com/go-json-experiment/json (the
-// encoding/json/v2 semantics) for the header and the claims: names matched
-// case-sensitively, duplicate names and invalid UTF-8 refused, a value of
-// the wrong JSON type an error. What no library checks is written out below,
-// each rule with its source.
+// Token verification composes golang-jwt/v5's parser (options in newRules)
+// and github.com/go-json-experiment/json, the encoding/json/v2 semantics, for
+// the header and claims: names case-sensitive, duplicate names and invalid
+// UTF-8 refused, wrong JSON types an error. What no library checks is written
+// out below, each rule with its source.
 
 const (
 	// DefaultLeeway is the clock skew allowed on exp, nbf and iat by default.
@@ -32,9 +31,8 @@ const (
 	// MaxLeeway is the largest leeway accepted: RFC 7519 §4.1.4 allows only
 	// "some small leeway", and a longer one keeps expired tokens alive.
 	MaxLeeway = 5 * time.Minute
-	// MaxTokenBytes is the longest token looked at, before any split or
-	// decode (CVE-2025-30204: splitting a huge token of dots allocated in
-	// proportion to its length).
+	// MaxTokenBytes is the longest token looked at (CVE-2025-30204: splitting
+	// a huge token of dots allocated in proportion to its length).
 	MaxTokenBytes = 8 << 10
 )
 
@@ -94,8 +92,7 @@ func (v *Verifier) verifyFull(_ context.Context, token string) (*Claims, error) 
 	return c, err
 }
 
-// key is the keyFunc: the secret, whatever the header says (alg and method
-// are checked before); kid, jku, jwk, x5u and x5c are never looked at.
+// key is the secret, whatever the header says; kid, jku, jwk... are ignored.
 func (v *Verifier) key(*joseHeader) (any, error) { return v.secret, nil }
 
 // rules are the checks of both verifiers, which differ only in their
@@ -143,14 +140,9 @@ func newRules(issuer, audience string, leeway time.Duration, now func() time.Tim
 		parser: jwt.NewParser(opts...), validator: jwt.NewValidator(opts...)}, nil
 }
 
-// keyFunc returns the key for a token whose header h passed the header
-// checks; its errors are sentinels, reported as they are.
-type keyFunc func(h *joseHeader) (any, error)
-
-// Rejections: each wraps a sentinel of errors.go with fixed text. No part of
-// the token, not even a claim value, reaches an error message (or a log line
-// or a WWW-Authenticate header); golang-jwt's messages, some quoting the
-// alg, are never passed on.
+// Rejections: a sentinel of errors.go and fixed text. No part of the token,
+// not even a claim value, reaches an error message (nor a log line, nor a
+// WWW-Authenticate header); golang-jwt's messages, some quoting alg, never.
 var (
 	errTooLong        = fmt.Errorf("%w: token too long", ErrMalformed)
 	errSegments       = fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
@@ -180,12 +172,11 @@ var (
 	errAudType        = fmt.Errorf("%w: aud is not a string or an array of strings", ErrAudience)
 )
 
-// verify checks token with key, in order: size, shape, the header
-// (rules.header), then golang-jwt's parser (the claims' JSON through
-// tokenClaims.UnmarshalJSON, alg again, signature, exp, nbf, iat, iss, aud),
-// last sub and org_id. It returns the claims and, for the cache, what
-// golang-jwt validated.
-func (r *rules) verify(token string, key keyFunc) (*Claims, *tokenClaims, error) {
+// verify checks, in order: size, shape, header, then golang-jwt's parser
+// (claims JSON, alg again, signature, exp, nbf, iat, iss, aud), last sub and
+// org_id. key returns the key for a header that passed, or a sentinel error.
+// verify returns the claims and, for the cache, what golang-jwt validated.
+func (r *rules) verify(token string, key func(*joseHeader) (any, error)) (*Claims, *tokenClaims, error) {
 	switch {
 	case len(token) > MaxTokenBytes: // CVE-2025-30204: bound the work first
 		return nil, nil, errTooLong
@@ -214,10 +205,8 @@ func (r *rules) verify(token string, key keyFunc) (*Claims, *tokenClaims, error)
 	})
 	switch {
 	case err == nil:
-	case tc.err != nil: // the claims' own decoding
-		return nil, nil, tc.err
-	case keyErr != nil:
-		return nil, nil, keyErr
+	case tc.err != nil || keyErr != nil: // the claims' decoding, the key lookup
+		return nil, nil, cmp.Or(tc.err, keyErr)
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		if errors.As(err, new(base64.CorruptInputError)) {
 			return nil, nil, errEncoding
@@ -254,9 +243,8 @@ type joseHeader struct {
 	Kid  any            `json:"kid"` // JWKS only: a name in the set it fetched itself (RFC 8725 §3.10)
 }
 
-// header decodes and checks the header segment. golang-jwt decodes it again
-// with encoding/json, which can no longer disagree: no duplicate names,
-// valid UTF-8.
+// header decodes and checks the header. golang-jwt's second decoding (with
+// encoding/json) cannot disagree: no duplicate names, valid UTF-8.
 func (r *rules) header(seg string) (*joseHeader, error) {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(seg)
 	if err != nil {
@@ -309,9 +297,9 @@ type claimSet struct {
 	Iss   string           `json:"iss"`
 	Sub   string           `json:"sub"`
 	Aud   jwt.ClaimStrings `json:"aud"` // RFC 7519 §4.1.3: a string or an array of strings
-	Exp   jsontext.Value   `json:"exp"` // RFC 7519 §2 NumericDate: a JSON number
-	Nbf   jsontext.Value   `json:"nbf"`
-	Iat   jsontext.Value   `json:"iat"`
+	Exp   numericDate      `json:"exp"`
+	Nbf   numericDate      `json:"nbf"`
+	Iat   numericDate      `json:"iat"`
 	OrgID string           `json:"org_id"`
 	Scope string           `json:"scope"` // RFC 6749 §3.3: space-delimited
 	Email string           `json:"email"`
@@ -323,9 +311,8 @@ type claimSet struct {
 // tokenClaims is the jwt.Claims golang-jwt decodes and validates.
 type tokenClaims struct {
 	claimSet
-	exp, nbf, iat *jwt.NumericDate
-	decoded       bool
-	err           error // why decoding failed, as a sentinel
+	decoded bool
+	err     error // why decoding failed, as a sentinel
 }
 
 // UnmarshalJSON decodes the payload strictly. golang-jwt calls it through
@@ -355,23 +342,21 @@ func (c *tokenClaims) decode(b []byte) error {
 		}
 	}
 	c.Other = nil
-	for _, d := range []struct {
-		from jsontext.Value
-		to   **jwt.NumericDate
-	}{{c.Exp, &c.exp}, {c.Nbf, &c.nbf}, {c.Iat, &c.iat}} {
-		if d.from == nil { // absent
-			continue
-		}
-		// RFC 7519 §2: a NumericDate is a JSON number; from the raw JSON,
-		// null, a bool or a string (even of digits) does not parse.
-		f, err := strconv.ParseFloat(string(d.from), 64)
-		if err != nil || f < 0 || f > maxNumericDate {
-			return errTimeType
-		}
-		// As golang-jwt reads one, to jwt.TimePrecision (a second).
-		sec, frac := math.Modf(f)
-		*d.to = jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9)))
+	return nil
+}
+
+// numericDate is exp, nbf or iat; nil NumericDate when absent.
+type numericDate struct{ *jwt.NumericDate }
+
+func (d *numericDate) UnmarshalJSON(b []byte) error {
+	// RFC 7519 §2: a NumericDate is a JSON number; from the raw JSON, null,
+	// a bool or a string (even of digits) does not parse.
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || f < 0 || f > maxNumericDate {
+		return errTimeType
 	}
+	sec, frac := math.Modf(f) // as golang-jwt reads one, to jwt.TimePrecision
+	d.NumericDate = jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9)))
 	return nil
 }
 
@@ -403,14 +388,14 @@ func claimsDecodeError(err error) error {
 // claims is what an accepted token gives the server.
 func (c *tokenClaims) claims() *Claims {
 	return &Claims{Subject: c.Sub, OrgID: c.OrgID, Scopes: strings.Fields(c.Scope), Email: c.Email,
-		Name: c.Name, Issuer: c.Iss, Audience: slices.Clone([]string(c.Aud)), ExpiresAt: c.exp.Time}
+		Name: c.Name, Issuer: c.Iss, Audience: slices.Clone([]string(c.Aud)), ExpiresAt: c.Exp.Time}
 }
 
 // jwt.Claims: golang-jwt's validator reads exp, nbf, iat, iss and aud here.
 
-func (c *tokenClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.exp, nil }
-func (c *tokenClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.nbf, nil }
-func (c *tokenClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.iat, nil }
+func (c *tokenClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.Exp.NumericDate, nil }
+func (c *tokenClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.Nbf.NumericDate, nil }
+func (c *tokenClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.Iat.NumericDate, nil }
 func (c *tokenClaims) GetIssuer() (string, error)                   { return c.Iss, nil }
 func (c *tokenClaims) GetSubject() (string, error)                  { return c.Sub, nil }
 func (c *tokenClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Aud, nil }
@@ -419,7 +404,7 @@ func (c *tokenClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.A
 // into one sentinel with fixed text, in a fixed order.
 func (r *rules) claimsError(err error, c *tokenClaims) error {
 	switch {
-	case c.exp == nil: // RFC 7519 §4.1.4, required by the contract
+	case c.Exp.NumericDate == nil: // RFC 7519 §4.1.4, required by the contract
 		return errExpMissing
 	case errors.Is(err, jwt.ErrTokenExpired): // RFC 7519 §4.1.4
 		return errExpired
