@@ -48,18 +48,14 @@ type JWKSConfig struct {
 	RefreshMinInterval time.Duration // least time between fetches for unknown kids (0: the default)
 }
 
-// JWKSVerifier checks RS256 and ES256 bearer tokens against the issuer's JSON
-// Web Key Set (RFC 7517 §5), fetched from one configured URL, with the HS256
-// Verifier's rules (see rules); only the allow-list and the key lookup
-// differ. Its Verify method is a TokenVerifier; it is safe for concurrent
-// use; Close stops its background refresh.
+// JWKSVerifier checks RS256 and ES256 tokens against the issuer's JSON Web
+// Key Set (RFC 7517 §5) at one URL, with the HS256 Verifier's rules; only the
+// allow-list and the key lookup differ. It is safe for concurrent use.
 //
 // github.com/MicahParks/jwkset parses, validates, caches and refreshes the
 // set, replacing the cache only after a fetch that succeeded (the keys
 // survive an outage of the endpoint). This file adds the policy: which key
-// verifies which algorithm and when an unknown kid may cause a fetch; the
-// set is fetched with an HTTP client that fetches nothing but its URL
-// (oneURLClient).
+// verifies which algorithm, and when an unknown kid may cause a fetch.
 type JWKSVerifier struct {
 	rules        *rules
 	cached       jwkset.Storage // reading never fetches
@@ -91,20 +87,18 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	}
 	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
 	target := u.String()
-	onError := func(_ context.Context, err error) {
-		// Warn, not error: the cached keys keep serving. jwkset's messages
-		// name the URL and the cause, never a token or a key.
-		log.Warn("JWKS fetch failed; keeping the cached keys", "url", target, "err", err)
-	}
-
 	ctx, cancel := context.WithCancel(context.Background())
 	cached, err := jwkset.NewStorageFromHTTP(target, jwkset.HTTPClientStorageOptions{
 		Client:                    oneURLClient(u, fetchTimeout, MaxJWKSBytes),
 		Ctx:                       ctx,
 		HTTPTimeout:               fetchTimeout,
 		NoErrorReturnFirstHTTPReq: true,
-		RefreshErrorHandler:       onError,
-		RefreshInterval:           refreshEvery,
+		RefreshErrorHandler: func(_ context.Context, err error) {
+			// Warn, not error: the cached keys keep serving. jwkset's
+			// messages name the URL and the cause, never a token or a key.
+			log.Warn("JWKS fetch failed; keeping the cached keys", "url", target, "err", err)
+		},
+		RefreshInterval: refreshEvery,
 		// Keys of types jwkset does not know (Ed448...) are skipped; a
 		// malformed key fails the whole fetch, which keeps the cache.
 	})

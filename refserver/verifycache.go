@@ -12,15 +12,12 @@ const maxVerifiedTokens = 10_000
 
 // verifiedCache remembers the tokens an HS256 Verifier accepted, so that a
 // client sending the same token on every request (as MCP clients do) pays for
-// its signature and JSON once. It is keyed by the SHA-256 of the token's exact
-// bytes: a token that differs in one byte, or spells the same claims another
-// way, is verified in full. It holds no token, only its hash, and no refusal.
-//
-// A hit skips only what cannot change for identical bytes under an immutable
-// secret (structure, signature, claims); exp, nbf and iat are checked again on
-// every hit by the same validator, and an entry that fails is dropped. The
-// JWKS verifier has no cache: a key withdrawn from the set must stop
-// verifying at once.
+// its signature and JSON once. Its key is the SHA-256 of the token's exact
+// bytes: it holds no token, and a token that differs in one byte is verified
+// in full. A hit skips only what cannot change for identical bytes under an
+// immutable secret; exp, nbf and iat are checked again by the same validator,
+// and an entry that fails is dropped. Refusals are never cached. The JWKS
+// verifier has no cache: a key withdrawn from the set must stop at once.
 type verifiedCache struct {
 	mu      sync.RWMutex
 	entries map[[sha256.Size]byte]*verifiedToken
