@@ -7,16 +7,16 @@ import (
 	"time"
 )
 
-// Scope values of the core app. The contract (section 3) fixes them: no scope
-// implies another, so "admin" does not grant "read".
+// Scope values of the core app (contract §3): none implies another, so
+// "admin" does not grant "read".
 const (
 	ScopeRead  = "read"
 	ScopeWrite = "write"
 	ScopeAdmin = "admin"
 )
 
-// Claims is the verified identity of a caller. It is built only by a
-// TokenVerifier, after the signature and every registered claim were checked.
+// Claims is the verified identity of a caller, built only by a TokenVerifier
+// after the signature and every registered claim were checked.
 type Claims struct {
 	Subject   string    // sub: the user id
 	OrgID     string    // org_id: the only organization the caller may see
@@ -35,10 +35,9 @@ func (c *Claims) HasScope(scope string) bool {
 	return c != nil && slices.Contains(c.Scopes, scope)
 }
 
-// TokenVerifier checks a bearer token and returns the caller's claims. It is
-// the plug point of the middleware: the HS256 Verifier is one implementation.
-// Errors should wrap one of the sentinel errors of errors.go so that the
-// middleware can choose the answer.
+// TokenVerifier checks a bearer token and returns the caller's claims: the
+// plug point of the middleware. Errors should wrap a sentinel of errors.go,
+// from which the middleware chooses the answer.
 type TokenVerifier func(ctx context.Context, token string) (*Claims, error)
 
 type callerKey struct{}
@@ -49,9 +48,8 @@ type caller struct {
 	token  string
 }
 
-// ContextWithClaims returns a context that carries the verified claims and the
-// raw token they came from. The token is kept apart from Claims so that
-// printing or marshalling the claims can never leak it.
+// ContextWithClaims returns a context carrying the verified claims and the raw
+// token, kept apart from Claims so that printing the claims never leaks it.
 func ContextWithClaims(ctx context.Context, c *Claims, token string) context.Context {
 	return context.WithValue(ctx, callerKey{}, &caller{claims: c, token: token})
 }
@@ -65,23 +63,21 @@ func ClaimsFromContext(ctx context.Context) *Claims {
 	return nil
 }
 
-// CallerContext carries the verified caller from the auth middleware, which
-// calls Attach once per request after every check passed, to the tools and
-// the backend client, which call Caller with the context the MCP server hands
-// them. It is a seam of the server (WithCallerContext): the default,
-// requestContext, keeps the caller in the request's own context, so that no
-// request can ever see another's.
+// CallerContext carries the verified caller from the auth middleware (Attach,
+// once per request after every check passed) to the tools and the backend
+// client (Caller, with the context the MCP server hands them). A seam of the
+// server (WithCallerContext): the default, requestContext, keeps the caller in
+// the request's own context, so that no request can ever see another's.
 type CallerContext interface {
 	Attach(r *http.Request, c *Claims, token string) context.Context
 	Caller(ctx context.Context) (c *Claims, token string)
 }
 
-// DefaultCallerContext returns the default CallerContext, for a replacement
-// that adds to it rather than starting over.
+// DefaultCallerContext returns the default CallerContext, for a replacement to
+// build on.
 func DefaultCallerContext() CallerContext { return requestContext{} }
 
-// requestContext is the default CallerContext: ContextWithClaims and
-// ClaimsFromContext.
+// requestContext is the default CallerContext.
 type requestContext struct{}
 
 func (requestContext) Attach(r *http.Request, c *Claims, token string) context.Context {
@@ -92,8 +88,8 @@ func (requestContext) Caller(ctx context.Context) (*Claims, string) {
 	return ClaimsFromContext(ctx), tokenFromContext(ctx)
 }
 
-// tokenFromContext returns the caller's raw bearer token. It is unexported on
-// purpose: only the backend client needs it, to exchange it.
+// tokenFromContext returns the caller's raw token: unexported, since only the
+// backend client needs it, to exchange it.
 func tokenFromContext(ctx context.Context) string {
 	if c, ok := ctx.Value(callerKey{}).(*caller); ok {
 		return c.token

@@ -3,14 +3,13 @@ package refserver
 import (
 	"cmp"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"slices"
 	"time"
@@ -26,19 +25,14 @@ const (
 	DefaultJWKSFetchTimeout       = 5 * time.Second
 	DefaultJWKSRefreshInterval    = 10 * time.Minute
 	DefaultJWKSRefreshMinInterval = time.Second
-	// MaxJWKSBytes bounds a JWKS document: a set of a few dozen keys is a few
-	// tens of KiB; a larger answer is refused rather than held in memory.
+	// MaxJWKSBytes bounds a JWKS document (a few dozen keys are tens of KiB):
+	// a larger answer is refused rather than held in memory.
 	MaxJWKSBytes = 1 << 20
-	// maxKIDBytes bounds the kid looked up in the key set.
-	maxKIDBytes = 256
-	// minRSABits is RFC 7518 §3.3: "A key of size 2048 bits or larger MUST
-	// be used with these algorithms."
+	maxKIDBytes  = 256 // the longest kid looked up in the key set
+	// RFC 7518 §3.3: "A key of size 2048 bits or larger MUST be used with
+	// these algorithms."
 	minRSABits = 2048
 )
-
-// jwksAlgorithms are the algorithms a JWKSVerifier accepts (contract §3:
-// RS256 and ES256), each only with a key of its own type.
-var jwksAlgorithms = []jwt.SigningMethod{jwt.SigningMethodRS256, jwt.SigningMethodES256}
 
 // JWKSConfig configures a JWKSVerifier.
 type JWKSConfig struct {
@@ -49,30 +43,19 @@ type JWKSConfig struct {
 	Now      func() time.Time // nil: time.Now
 	Logger   *slog.Logger     // failed fetches are logged at warn level; nil: discard
 
-	// FetchTimeout bounds one fetch of the set, connection to last byte
-	// (default DefaultJWKSFetchTimeout).
-	FetchTimeout time.Duration
-	// RefreshInterval is how often the set is fetched in the background
-	// (default DefaultJWKSRefreshInterval).
-	RefreshInterval time.Duration
-	// RefreshMinInterval is the least time between two fetches caused by
-	// unknown kids (default DefaultJWKSRefreshMinInterval).
-	RefreshMinInterval time.Duration
+	FetchTimeout       time.Duration // one fetch, connection to last byte (0: the default)
+	RefreshInterval    time.Duration // background fetches of the set (0: the default)
+	RefreshMinInterval time.Duration // least time between fetches for unknown kids (0: the default)
 }
 
-// JWKSVerifier checks RS256 and ES256 bearer tokens against the issuer's JSON
-// Web Key Set (RFC 7517 §5), fetched from one configured URL. It applies the
-// HS256 Verifier's rules unchanged (see Verifier.Verify); only the algorithm
-// allow-list and the key lookup differ. Its Verify method is a
-// TokenVerifier. It is safe for concurrent use; Close stops its background
-// refresh.
+// JWKSVerifier checks RS256 and ES256 tokens against the issuer's JSON Web
+// Key Set (RFC 7517 §5) at one URL, with the HS256 Verifier's rules; only the
+// allow-list and the key lookup differ. It is safe for concurrent use.
 //
-// The keys come from github.com/MicahParks/jwkset, which parses and
-// validates the set, caches it, replaces the cache only after a fetch that
-// succeeded (so the cached keys survive an outage of the endpoint), and
-// refreshes it in the background. This file adds the policy: which key may
-// verify which algorithm, when an unknown kid may cause a fetch, and an HTTP
-// client that fetches nothing but the configured URL.
+// github.com/MicahParks/jwkset parses, validates, caches and refreshes the
+// set, replacing the cache only after a fetch that succeeded (the keys
+// survive an outage of the endpoint). This file adds the policy: which key
+// verifies which algorithm, and when an unknown kid may cause a fetch.
 type JWKSVerifier struct {
 	rules        *rules
 	cached       jwkset.Storage // reading never fetches
@@ -82,16 +65,17 @@ type JWKSVerifier struct {
 	cancel       context.CancelFunc
 }
 
-// NewJWKSVerifier checks cfg, fetches the key set once and starts the
-// background refresh. A first fetch that fails is logged, not fatal: tokens
-// are refused until a later fetch succeeds, so that the server can start
-// before the issuer does. Its errors never contain a key.
+// NewJWKSVerifier checks cfg, fetches the set once and starts the background
+// refresh. A failed first fetch is logged, not fatal (tokens are refused until
+// a fetch succeeds), so the server can start before the issuer. Its errors
+// never contain a key.
 func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
 		return nil, errors.New("token verifier: JWKS URL must be an absolute http(s) URL without credentials or fragment")
 	}
-	r, err := newRules(cfg.Issuer, cfg.Audience, cfg.Leeway, cfg.Now, jwksAlgorithms...)
+	// Contract §3: RS256 and ES256, each only with a key of its own type.
+	r, err := newRules(cfg.Issuer, cfg.Audience, cfg.Leeway, cfg.Now, jwt.SigningMethodRS256, jwt.SigningMethodES256)
 	if err != nil {
 		return nil, err
 	}
@@ -101,27 +85,20 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	if fetchTimeout < 0 || refreshEvery < 0 || minInterval < 0 {
 		return nil, errors.New("token verifier: JWKS intervals must be positive")
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
 	target := u.String()
-	onError := func(_ context.Context, err error) {
-		// Warn, not error: the cached keys keep serving (RFC 7517 sets no
-		// rule here; failing closed only for unknown kids is the point of
-		// the cache). jwkset's messages name the URL and the cause, never a
-		// token or a key.
-		log.Warn("JWKS fetch failed; keeping the cached keys", "url", target, "err", err)
-	}
-
 	ctx, cancel := context.WithCancel(context.Background())
 	cached, err := jwkset.NewStorageFromHTTP(target, jwkset.HTTPClientStorageOptions{
-		Client:                    jwksHTTPClient(u, fetchTimeout),
+		Client:                    oneURLClient(u, fetchTimeout, MaxJWKSBytes),
 		Ctx:                       ctx,
 		HTTPTimeout:               fetchTimeout,
 		NoErrorReturnFirstHTTPReq: true,
-		RefreshErrorHandler:       onError,
-		RefreshInterval:           refreshEvery,
+		RefreshErrorHandler: func(_ context.Context, err error) {
+			// Warn, not error: the cached keys keep serving. jwkset's
+			// messages name the URL and the cause, never a token or a key.
+			log.Warn("JWKS fetch failed; keeping the cached keys", "url", target, "err", err)
+		},
+		RefreshInterval: refreshEvery,
 		// Keys of types jwkset does not know (Ed448...) are skipped; a
 		// malformed key fails the whole fetch, which keeps the cache.
 	})
@@ -131,10 +108,9 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 	}
 	refreshing, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
 		HTTPURLs: map[string]jwkset.Storage{target: cached},
-		// Unlimited here: v.limiter decides, without waiting, whether an
-		// unknown kid may cause a fetch at all. jwkset's own limiter would
-		// make the request wait for its turn, and an attacker's invented
-		// kids would then hold requests.
+		// Unlimited: v.limiter decides, without waiting, whether an unknown
+		// kid may cause a fetch. jwkset's limiter would make requests wait,
+		// held by an attacker's invented kids.
 		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
 		RateLimitWaitMax:  fetchTimeout,
 	})
@@ -142,18 +118,11 @@ func NewJWKSVerifier(cfg JWKSConfig) (*JWKSVerifier, error) {
 		cancel()
 		return nil, fmt.Errorf("token verifier: JWKS: %w", err)
 	}
-	return &JWKSVerifier{
-		rules:        r,
-		cached:       cached,
-		refreshing:   refreshing,
-		limiter:      rate.NewLimiter(rate.Every(minInterval), 1),
-		fetchTimeout: fetchTimeout,
-		cancel:       cancel,
-	}, nil
+	return &JWKSVerifier{rules: r, cached: cached, refreshing: refreshing,
+		limiter: rate.NewLimiter(rate.Every(minInterval), 1), fetchTimeout: fetchTimeout, cancel: cancel}, nil
 }
 
-// Close stops the background refresh. Verify keeps working on the cached
-// keys.
+// Close stops the background refresh; Verify keeps using the cached keys.
 func (v *JWKSVerifier) Close() { v.cancel() }
 
 // Key-related rejections, fixed text as in verify.go.
@@ -164,8 +133,6 @@ var (
 	errKeyUse     = fmt.Errorf("%w: the key is not for verifying signatures", ErrAlgorithm)
 	errKeyWeak    = fmt.Errorf("%w: RSA key shorter than 2048 bits", ErrAlgorithm)
 	errKeySource  = fmt.Errorf("%w: key set unavailable", ErrSignature)
-	errJWKSURL    = errors.New("JWKS client: only the configured URL is fetched")
-	errJWKSRedir  = errors.New("JWKS client: redirects are not followed")
 )
 
 // Verify checks token as Verifier.Verify does, with RS256 or ES256 and the
@@ -176,13 +143,11 @@ func (v *JWKSVerifier) Verify(ctx context.Context, token string) (*Claims, error
 	return c, err
 }
 
-// key returns the public key for h, or why there is none. The key comes only
-// from the fetched set, by kid; jwk, jku, x5u and x5c in the token are never
-// read (RFC 8725 §3.10).
+// key returns the public key for h, or why there is none: only from the
+// fetched set, by kid; jwk, jku, x5u and x5c are never read (RFC 8725 §3.10).
 func (v *JWKSVerifier) key(ctx context.Context, h *joseHeader) (any, error) {
-	// With a key set, kid is what picks the key (RFC 7515 §4.1.4: a
-	// string). Trying every key instead would multiply the work an invented
-	// token costs.
+	// kid picks the key (RFC 7515 §4.1.4: a string); trying every key would
+	// multiply the work an invented token costs.
 	kid, ok := h.Kid.(string)
 	if !ok || kid == "" || len(kid) > maxKIDBytes {
 		return nil, errKID
@@ -194,12 +159,12 @@ func (v *JWKSVerifier) key(ctx context.Context, h *joseHeader) (any, error) {
 	return keyForAlg(jwk, h.Alg)
 }
 
-// lookup finds kid in the cached set. An unknown kid may mean the issuer has
-// rotated its keys (OpenID Connect Core 1.0 §10.1.1: the verifier "knows to
-// go back to the jwks_uri location to re-retrieve the keys when it sees an
-// unfamiliar kid value"), so the set is fetched again, at most once per
-// RefreshMinInterval whoever asks: a flood of invented kids costs the issuer
-// one request per interval, and no request waits for its turn.
+// lookup finds kid in the cached set. An unknown kid may mean rotated keys
+// (OpenID Connect Core 1.0 §10.1.1: the verifier "knows to go back to the
+// jwks_uri location to re-retrieve the keys when it sees an unfamiliar kid
+// value"), so the set is fetched again, at most once per RefreshMinInterval
+// whoever asks: invented kids cost the issuer one request per interval, and
+// no request waits for its turn.
 func (v *JWKSVerifier) lookup(ctx context.Context, kid string) (jwkset.JWK, error) {
 	jwk, err := v.cached.KeyRead(ctx, kid)
 	switch {
@@ -223,27 +188,20 @@ func (v *JWKSVerifier) lookup(ctx context.Context, kid string) (jwkset.JWK, erro
 }
 
 // keyForAlg returns the public key of jwk if it may verify alg. RFC 8725
-// §3.1 asks that each key be used with exactly one algorithm: an RSA key
-// verifies RS256 only (never PS256, RS384 or HS256 with its bytes as a
-// secret), a P-256 key ES256 only, and any other key nothing. The JWK's own
-// alg, use and key_ops (RFC 7517 §4.2-4.4) narrow that further when present.
+// §3.1: each key with exactly one algorithm: RSA RS256 only (never PS256,
+// RS384, or HS256 with its bytes as a secret), P-256 ES256 only, any other
+// key nothing. The JWK's alg, use and key_ops (RFC 7517 §4.2-4.4) narrow it.
 func keyForAlg(jwk jwkset.JWK, alg string) (any, error) {
 	m := jwk.Marshal()
-	if m.USE != "" && m.USE != jwkset.UseSig {
-		return nil, errKeyUse
-	}
-	if len(m.KEYOPS) > 0 && !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify) {
+	if m.USE != "" && m.USE != jwkset.UseSig || len(m.KEYOPS) > 0 && !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify) {
 		return nil, errKeyUse
 	}
 	if m.ALG != "" && m.ALG.String() != alg {
 		return nil, errKeyAlg
 	}
 	key := jwk.Key()
-	switch k := key.(type) {
-	case *rsa.PrivateKey: // an issuer that published its private key too
-		key = &k.PublicKey
-	case *ecdsa.PrivateKey:
-		key = &k.PublicKey
+	if k, ok := key.(crypto.Signer); ok { // an issuer that published its private key too
+		key = k.Public()
 	}
 	switch k := key.(type) {
 	case *rsa.PublicKey:
@@ -261,49 +219,4 @@ func keyForAlg(jwk jwkset.JWK, alg string) (any, error) {
 		return k, nil
 	}
 	return nil, errKeyAlg
-}
-
-// jwksHTTPClient fetches u and nothing else: it follows no redirect (a
-// redirect would let whoever controls the issuer's web server, or an open
-// redirect on it, choose the keys), refuses any other URL, bounds every
-// phase of the request by timeout and the body by MaxJWKSBytes.
-func jwksHTTPClient(u *url.URL, timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
-	return &http.Client{
-		Timeout: timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return errJWKSRedir
-		},
-		Transport: &jwksTransport{
-			url: u.String(),
-			next: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           dialer.DialContext,
-				TLSHandshakeTimeout:   timeout,
-				ResponseHeaderTimeout: timeout,
-				MaxIdleConns:          2,
-				IdleConnTimeout:       90 * time.Second,
-				ForceAttemptHTTP2:     true,
-			},
-		},
-	}
-}
-
-type jwksTransport struct {
-	url  string
-	next http.RoundTripper
-}
-
-func (t *jwksTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.String() != t.url {
-		return nil, errJWKSURL
-	}
-	resp, err := t.next.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	// Past the limit the read fails rather than stops: a cut-off set must
-	// not parse as a smaller valid one.
-	resp.Body = http.MaxBytesReader(nil, resp.Body, MaxJWKSBytes)
-	return resp, nil
 }

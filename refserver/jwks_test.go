@@ -640,9 +640,9 @@ func TestJWKSFetchesOnlyTheConfiguredURL(t *testing.T) {
 func TestJWKSTransportRefusesOtherURLs(t *testing.T) {
 	ks := newKeyServer(t)
 	u := must(http.NewRequest(http.MethodGet, ks.srv.URL+"/jwks", nil)).URL
-	c := jwksHTTPClient(u, time.Second)
-	if _, err := c.Get(ks.srv.URL + "/other"); !errors.Is(err, errJWKSURL) {
-		t.Errorf("GET of another URL: %v, want errJWKSURL", err)
+	c := oneURLClient(u, time.Second, MaxJWKSBytes)
+	if _, err := c.Get(ks.srv.URL + "/other"); !errors.Is(err, errOtherURL) {
+		t.Errorf("GET of another URL: %v, want errOtherURL", err)
 	}
 	resp, err := c.Get(ks.srv.URL + "/jwks")
 	if err != nil {

@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -18,25 +19,20 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Token verification composes two libraries: golang-jwt/v5 (split, decode,
-// algorithm allow-list, signature, exp/nbf/iat/iss/aud, configured by the
-// parser options in newRules) and github.com/go-json-experiment/json, the
-// encoding/json/v2 semantics, for the header and the claims: names matched
-// case-sensitively, duplicate names and invalid UTF-8 refused anywhere, a
-// value of the wrong JSON type an error. What no library checks is written
+// Token verification composes golang-jwt/v5's parser (options in newRules)
+// and github.com/go-json-experiment/json, the encoding/json/v2 semantics, for
+// the header and claims: names case-sensitive, duplicate names and invalid
+// UTF-8 refused, wrong JSON types an error. What no library checks is written
 // out below, each rule with its source.
 
 const (
-	// DefaultLeeway is the clock skew allowed on exp, nbf and iat when the
-	// configuration does not say otherwise.
+	// DefaultLeeway is the clock skew allowed on exp, nbf and iat by default.
 	DefaultLeeway = 60 * time.Second
-	// MaxLeeway is the largest clock skew NewVerifier accepts. A longer one
-	// would keep expired tokens alive (RFC 7519 §4.1.4 allows only "some
-	// small leeway").
+	// MaxLeeway is the largest leeway accepted: RFC 7519 §4.1.4 allows only
+	// "some small leeway", and a longer one keeps expired tokens alive.
 	MaxLeeway = 5 * time.Minute
-	// MaxTokenBytes is the longest token Verify looks at. Longer ones are
-	// refused before they are split or decoded (CVE-2025-30204: splitting a
-	// huge token of dots allocated in proportion to its length).
+	// MaxTokenBytes is the longest token looked at (CVE-2025-30204: splitting
+	// a huge token of dots allocated in proportion to its length).
 	MaxTokenBytes = 8 << 10
 )
 
@@ -70,14 +66,11 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	return &Verifier{secret: bytes.Clone(cfg.Secret), rules: r}, nil
 }
 
-// Verify checks token and returns its claims: see rules.verify for the
-// checks. Every error wraps one sentinel of errors.go, which the middleware
-// answers with 401 invalid_token (RFC 6750 §3.1), and never contains the
-// token. The context is unused: verification does no I/O; in particular
-// jku, x5u, jwk, x5c and kid are never fetched or used (RFC 8725 §3.10).
-//
-// A token accepted before is served from a cache keyed by the SHA-256 of its
-// exact bytes, with exp, nbf and iat checked again (verifycache.go).
+// Verify checks token (see rules.verify) and returns its claims. Every error
+// wraps one sentinel of errors.go, answered with 401 invalid_token (RFC 6750
+// §3.1), and never contains the token. Verification does no I/O: jku, x5u,
+// jwk, x5c and kid are never fetched or used (RFC 8725 §3.10). A token
+// accepted before is served from the cache, exp, nbf and iat checked again.
 func (v *Verifier) Verify(_ context.Context, token string) (*Claims, error) {
 	if len(token) > MaxTokenBytes { // CVE-2025-30204: before hashing it
 		return nil, errTooLong
@@ -93,41 +86,33 @@ func (v *Verifier) Verify(_ context.Context, token string) (*Claims, error) {
 	return c, err
 }
 
-// verifyFull is Verify without the cache: every check, every time. Tests
-// and benchmarks use it to measure and compare the full verification.
+// verifyFull is Verify without the cache, for tests and benchmarks.
 func (v *Verifier) verifyFull(_ context.Context, token string) (*Claims, error) {
 	c, _, err := v.rules.verify(token, v.key)
 	return c, err
 }
 
-// key is the keyFunc: the secret verifies HS256 only, whatever the token's
-// header says (rules.verify has checked alg and method); kid, jku, jwk, x5u
-// and x5c are never looked at.
+// key is the secret, whatever the header says; kid, jku, jwk... are ignored.
 func (v *Verifier) key(*joseHeader) (any, error) { return v.secret, nil }
 
-// rules are the checks every verifier makes, whatever its keys. The HS256
-// Verifier and the JWKSVerifier differ only in their algorithm allow-list
-// and in how they find the key, so a token is held to exactly the same rules
-// in both modes.
+// rules are the checks of both verifiers, which differ only in their
+// algorithm allow-list and key lookup: a token meets the same rules in both.
 type rules struct {
-	issuer    string
-	audience  string
-	methods   []jwt.SigningMethod // the allow-list; methods[i] verifies algs[i]
-	algs      []string
-	parser    *jwt.Parser
-	validator *jwt.Validator // the parser's claim checks, for cache hits
+	issuer, audience string
+	methods          []jwt.SigningMethod // the allow-list; methods[i] verifies algs[i]
+	algs             []string
+	parser           *jwt.Parser
+	validator        *jwt.Validator // the parser's claim checks, for cache hits
 }
 
-// newRules takes the allow-list as signing methods. A token's method must be
-// one of these values, not merely share an alg name with one: golang-jwt
-// looks the alg up in a global registry that any imported package can change.
+// newRules takes the allow-list as signing methods: a token's method must be
+// one of these values, not merely share an alg name with one, since
+// golang-jwt's global registry can be changed by any imported package.
 func newRules(issuer, audience string, leeway time.Duration, now func() time.Time, methods ...jwt.SigningMethod) (*rules, error) {
 	switch {
 	case issuer == "":
 		return nil, errors.New("token verifier: issuer is required")
-	case audience == "":
-		// RFC 8725 §3.9: a token minted for another resource must not be
-		// accepted here, so the audience is always checked.
+	case audience == "": // RFC 8725 §3.9: the audience is always checked
 		return nil, errors.New("token verifier: audience is required")
 	case leeway < 0 || leeway > MaxLeeway:
 		return nil, fmt.Errorf("token verifier: leeway must be between 0s and %v", MaxLeeway)
@@ -147,28 +132,17 @@ func newRules(issuer, audience string, leeway time.Duration, now func() time.Tim
 		jwt.WithIssuedAt(),           // contract §3: iat in the future is refused
 		jwt.WithLeeway(leeway),       // RFC 7519 §4.1.4-4.1.5: "some small leeway"
 		jwt.WithTimeFunc(now),
-		// RFC 7515 §2 and RFC 4648 §3.5: unpadded base64url, and non-zero
-		// trailing bits refused, so that one token has one spelling.
+		// RFC 7515 §2, RFC 4648 §3.5: unpadded base64url, non-zero trailing
+		// bits refused, so that one token has one spelling.
 		jwt.WithStrictDecoding(),
 	}
-	return &rules{
-		issuer:    issuer,
-		audience:  audience,
-		methods:   slices.Clone(methods),
-		algs:      algs,
-		parser:    jwt.NewParser(opts...),
-		validator: jwt.NewValidator(opts...),
-	}, nil
+	return &rules{issuer: issuer, audience: audience, methods: slices.Clone(methods), algs: algs,
+		parser: jwt.NewParser(opts...), validator: jwt.NewValidator(opts...)}, nil
 }
 
-// keyFunc returns the verification key of a token whose header h passed the
-// header checks. Its errors are sentinels, reported as they are.
-type keyFunc func(h *joseHeader) (any, error)
-
-// Rejections. Each wraps a sentinel of errors.go and carries fixed text
-// only: no part of the token, not even a claim value, reaches an error
-// message (or, through it, a log line or a WWW-Authenticate header).
-// golang-jwt's own messages are never passed on: some quote the alg.
+// Rejections: a sentinel of errors.go and fixed text. No part of the token,
+// not even a claim value, reaches an error message (nor a log line, nor a
+// WWW-Authenticate header); golang-jwt's messages, some quoting alg, never.
 var (
 	errTooLong        = fmt.Errorf("%w: token too long", ErrMalformed)
 	errSegments       = fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
@@ -177,6 +151,7 @@ var (
 	errHeaderDup      = fmt.Errorf("%w: duplicate header parameter", ErrMalformed)
 	errTyp            = fmt.Errorf("%w: typ is not JWT or at+jwt", ErrMalformed)
 	errPayloadJSON    = fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
+	errMalformedOther = fmt.Errorf("%w: token could not be parsed", ErrMalformed)
 	errAlg            = fmt.Errorf("%w: alg is not an accepted algorithm", ErrAlgorithm)
 	errCrit           = fmt.Errorf("%w: crit header parameter present", ErrUnsupported)
 	errSig            = fmt.Errorf("%w: signature does not match", ErrSignature)
@@ -195,27 +170,22 @@ var (
 	errIssType        = fmt.Errorf("%w: iss is not a string", ErrIssuer)
 	errAud            = fmt.Errorf("%w: aud does not contain this resource", ErrAudience)
 	errAudType        = fmt.Errorf("%w: aud is not a string or an array of strings", ErrAudience)
-	errMalformedOther = fmt.Errorf("%w: token could not be parsed", ErrMalformed)
 )
 
-// verify checks token with key, in order: size; shape (three segments, RFC
-// 7515 §7.1: a JWE has five); the header (rules.header); then golang-jwt's
-// parser: the claims' JSON (tokenClaims.UnmarshalJSON), alg again, the
-// signature, exp, nbf, iat, iss, aud; last sub and org_id. It returns the
-// claims and, for the cache, what golang-jwt validated.
-func (r *rules) verify(token string, key keyFunc) (*Claims, *tokenClaims, error) {
-	// CVE-2025-30204: bound the work before splitting anything.
-	if len(token) > MaxTokenBytes {
+// verify checks, in order: size, shape, header, then golang-jwt's parser
+// (claims JSON, alg again, signature, exp, nbf, iat, iss, aud), last sub and
+// org_id. key returns the key for a header that passed, or a sentinel error.
+// verify returns the claims and, for the cache, what golang-jwt validated.
+func (r *rules) verify(token string, key func(*joseHeader) (any, error)) (*Claims, *tokenClaims, error) {
+	switch {
+	case len(token) > MaxTokenBytes: // CVE-2025-30204: bound the work first
 		return nil, nil, errTooLong
-	}
-	// RFC 7515 §7.1: three segments. (golang-jwt checks it again.)
-	if strings.Count(token, ".") != 2 {
+	case strings.Count(token, ".") != 2: // RFC 7515 §7.1: three segments (a JWE has five)
 		return nil, nil, errSegments
-	}
-	// RFC 7515 §2: base64url "without the inclusion of any line breaks,
-	// whitespace, or other additional characters". Go's base64 decoder
-	// skips CR and LF, even in strict mode, so they are refused here.
-	if strings.ContainsAny(token, "\r\n") {
+	case strings.ContainsAny(token, "\r\n"):
+		// RFC 7515 §2: base64url "without the inclusion of any line breaks,
+		// whitespace, or other additional characters"; Go's decoder skips
+		// CR and LF even in strict mode.
 		return nil, nil, errEncoding
 	}
 	h, err := r.header(token[:strings.IndexByte(token, '.')])
@@ -224,23 +194,19 @@ func (r *rules) verify(token string, key keyFunc) (*Claims, *tokenClaims, error)
 	}
 	tc := &tokenClaims{}
 	var keyErr error
-	_, err = r.parser.ParseWithClaims(token, tc, func(t *jwt.Token) (any, error) {
-		// RFC 8725 §3.1: the method must be the allow-list's own value for
-		// this alg (see newRules).
+	_, err = r.parser.ParseWithClaims(token, tc, func(t *jwt.Token) (k any, err error) {
+		// RFC 8725 §3.1: the method must be the allow-list's own value.
 		if i := slices.Index(r.algs, h.Alg); i < 0 || t.Method != r.methods[i] {
 			keyErr = errAlg
 			return nil, keyErr
 		}
-		k, err := key(h)
-		keyErr = err
-		return k, err
+		k, keyErr = key(h)
+		return k, keyErr
 	})
 	switch {
 	case err == nil:
-	case tc.err != nil: // the claims' own decoding
-		return nil, nil, tc.err
-	case keyErr != nil:
-		return nil, nil, keyErr
+	case tc.err != nil || keyErr != nil: // the claims' decoding, the key lookup
+		return nil, nil, cmp.Or(tc.err, keyErr)
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		if errors.As(err, new(base64.CorruptInputError)) {
 			return nil, nil, errEncoding
@@ -268,20 +234,17 @@ func (r *rules) verify(token string, key keyFunc) (*Claims, *tokenClaims, error)
 	return tc.claims(), tc, nil
 }
 
-// joseHeader is the JOSE header (RFC 7515 §4) as the verifier reads it.
-// Other parameters (jwk, jku, x5u, x5c...) are read past and never used.
+// joseHeader is the JOSE header (RFC 7515 §4) as read here; jwk, jku, x5u,
+// x5c... are read past and never used.
 type joseHeader struct {
 	Alg  string         `json:"alg"`
 	Typ  jsontext.Value `json:"typ"`
 	Crit jsontext.Value `json:"crit"`
-	// Kid is only used by the JWKS verifier, as an opaque name to look up in
-	// the key set it fetched itself (RFC 8725 §3.10).
-	Kid any `json:"kid"`
+	Kid  any            `json:"kid"` // JWKS only: a name in the set it fetched itself (RFC 8725 §3.10)
 }
 
-// header decodes and checks the header segment. golang-jwt decodes it again
-// (with encoding/json, into a map), which can no longer disagree: no
-// duplicate names, valid UTF-8.
+// header decodes and checks the header. golang-jwt's second decoding (with
+// encoding/json) cannot disagree: no duplicate names, valid UTF-8.
 func (r *rules) header(seg string) (*joseHeader, error) {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(seg)
 	if err != nil {
@@ -296,8 +259,8 @@ func (r *rules) header(seg string) (*joseHeader, error) {
 		var se *json.SemanticError
 		switch {
 		// RFC 7515 §4: "Header Parameter names within the JOSE Header MUST
-		// be unique"; encoding/json would keep the last of
-		// {"alg":"none","alg":"HS256"}, another parser the first.
+		// be unique"; of {"alg":"none","alg":"HS256"} encoding/json keeps
+		// the last, another parser the first.
 		case errors.Is(err, jsontext.ErrDuplicateName):
 			return nil, errHeaderDup
 		case errors.As(err, &se) && se.JSONPointer == "/alg":
@@ -305,10 +268,9 @@ func (r *rules) header(seg string) (*joseHeader, error) {
 		}
 		return nil, errHeaderJSON
 	}
-	// RFC 8725 §3.1: the algorithm comes from an allow-list, compared
-	// exactly (RFC 7515 §4.1.1: case-sensitive): "none" in any casing,
-	// "hs256", HS384, RS256... are refused unless listed. golang-jwt's
-	// WithValidMethods is the second lock.
+	// RFC 8725 §3.1: the algorithm comes from an allow-list, compared exactly
+	// (RFC 7515 §4.1.1: case-sensitive), so "none" in any casing, "hs256"...
+	// are refused. golang-jwt's WithValidMethods is the second lock.
 	if !slices.Contains(r.algs, h.Alg) {
 		return nil, errAlg
 	}
@@ -330,33 +292,31 @@ func (r *rules) header(seg string) (*joseHeader, error) {
 	return h, nil
 }
 
-// claimSet is the payload (RFC 7519 §4) as the verifier reads it.
+// claimSet is the payload (RFC 7519 §4) as read here.
 type claimSet struct {
 	Iss   string           `json:"iss"`
 	Sub   string           `json:"sub"`
 	Aud   jwt.ClaimStrings `json:"aud"` // RFC 7519 §4.1.3: a string or an array of strings
-	Exp   jsontext.Value   `json:"exp"` // RFC 7519 §2 NumericDate: a JSON number
-	Nbf   jsontext.Value   `json:"nbf"`
-	Iat   jsontext.Value   `json:"iat"`
+	Exp   numericDate      `json:"exp"`
+	Nbf   numericDate      `json:"nbf"`
+	Iat   numericDate      `json:"iat"`
 	OrgID string           `json:"org_id"`
 	Scope string           `json:"scope"` // RFC 6749 §3.3: space-delimited
 	Email string           `json:"email"`
 	Name  string           `json:"name"`
-	// Other claims (jti, ...) are kept only until their names are checked.
+	// Other claims (jti, ...), kept only until their names are checked.
 	Other map[string]jsontext.Value `json:",embed"`
 }
 
 // tokenClaims is the jwt.Claims golang-jwt decodes and validates.
 type tokenClaims struct {
 	claimSet
-	exp, nbf, iat *jwt.NumericDate
-	decoded       bool
-	err           error // why decoding failed, as a sentinel
+	decoded bool
+	err     error // why decoding failed, as a sentinel
 }
 
-// UnmarshalJSON decodes the payload with the strict decoder. golang-jwt
-// calls it through encoding/json, which has already checked that b is one
-// JSON value and nothing else.
+// UnmarshalJSON decodes the payload strictly. golang-jwt calls it through
+// encoding/json, which has checked that b is one JSON value.
 func (c *tokenClaims) UnmarshalJSON(b []byte) error {
 	c.decoded, c.err = true, c.decode(b)
 	return c.err
@@ -371,9 +331,9 @@ func (c *tokenClaims) decode(b []byte) error {
 		return claimsDecodeError(err)
 	}
 	// Suite policy: RFC 8259 §8.3 compares names case-sensitively, so "EXP"
-	// is not exp; but encoding/json matches struct fields case-insensitively
-	// and Unicode-folded ("ſub" is sub), so another reader of this token
-	// could take a case variant for the claim. It is refused.
+	// is not exp; but encoding/json matches fields case-insensitively and
+	// Unicode-folded ("ſub" is sub), so another reader of this token could
+	// take a case variant for the claim. It is refused.
 	for name := range c.Other {
 		for _, known := range knownClaims {
 			if name != known && strings.EqualFold(name, known) {
@@ -382,54 +342,44 @@ func (c *tokenClaims) decode(b []byte) error {
 		}
 	}
 	c.Other = nil
-	for _, d := range []struct {
-		from jsontext.Value
-		to   **jwt.NumericDate
-	}{{c.Exp, &c.exp}, {c.Nbf, &c.nbf}, {c.Iat, &c.iat}} {
-		if d.from == nil { // absent
-			continue
-		}
-		// RFC 7519 §2: a NumericDate is a JSON number. d.from is the raw
-		// JSON, so null, a bool, or a string (even of digits: it starts
-		// with a quote) does not parse.
-		f, err := strconv.ParseFloat(string(d.from), 64)
-		if err != nil || f < 0 || f > maxNumericDate {
-			return errTimeType
-		}
-		// As golang-jwt reads a NumericDate (jwt.MapClaims): to the
-		// precision of jwt.TimePrecision, a second.
-		sec, frac := math.Modf(f)
-		*d.to = jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9)))
+	return nil
+}
+
+// numericDate is exp, nbf or iat; nil NumericDate when absent.
+type numericDate struct{ *jwt.NumericDate }
+
+func (d *numericDate) UnmarshalJSON(b []byte) error {
+	// RFC 7519 §2: a NumericDate is a JSON number; from the raw JSON, null,
+	// a bool or a string (even of digits) does not parse.
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || f < 0 || f > maxNumericDate {
+		return errTimeType
 	}
+	sec, frac := math.Modf(f) // as golang-jwt reads one, to jwt.TimePrecision
+	d.NumericDate = jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9)))
 	return nil
 }
 
 // knownClaims are the claim names tokenClaims reads, and jti.
 var knownClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "org_id", "scope", "email", "name"}
 
+// claimTypeErrors names the rejection of a claim of the wrong JSON type.
+// "": RFC 7519 §7.2 step 10, the claims set is a JSON object.
+var claimTypeErrors = map[jsontext.Pointer]error{"": errPayloadJSON, "/iss": errIssType,
+	"/sub": errSubMissing, "/org_id": errOrgMissing, "/exp": errTimeType, "/nbf": errTimeType, "/iat": errTimeType}
+
 // claimsDecodeError turns the strict decoder's error into a sentinel.
 func claimsDecodeError(err error) error {
-	if errors.Is(err, jsontext.ErrDuplicateName) {
+	var se *json.SemanticError
+	switch {
+	case errors.Is(err, jsontext.ErrDuplicateName):
 		// RFC 7519 §4: "The Claim Names within a JWT Claims Set MUST be unique".
 		return errClaimDup
-	}
-	var se *json.SemanticError
-	if !errors.As(err, &se) {
-		return errPayloadJSON // not JSON, invalid UTF-8 (RFC 7519 §7.2 step 10)
-	}
-	switch se.JSONPointer {
-	case "": // RFC 7519 §7.2 step 10: the claims set is a JSON object
+	case !errors.As(err, &se): // not JSON, invalid UTF-8 (RFC 7519 §7.2 step 10)
 		return errPayloadJSON
-	case "/iss":
-		return errIssType
-	case "/sub":
-		return errSubMissing
-	case "/org_id":
-		return errOrgMissing
-	case "/exp", "/nbf", "/iat":
-		return errTimeType
-	}
-	if strings.HasPrefix(string(se.JSONPointer), "/aud") {
+	case claimTypeErrors[se.JSONPointer] != nil:
+		return claimTypeErrors[se.JSONPointer]
+	case strings.HasPrefix(string(se.JSONPointer), "/aud"):
 		return errAudType
 	}
 	return errStringType
@@ -437,33 +387,24 @@ func claimsDecodeError(err error) error {
 
 // claims is what an accepted token gives the server.
 func (c *tokenClaims) claims() *Claims {
-	return &Claims{
-		Subject:   c.Sub,
-		OrgID:     c.OrgID,
-		Scopes:    strings.Fields(c.Scope),
-		Email:     c.Email,
-		Name:      c.Name,
-		Issuer:    c.Iss,
-		Audience:  slices.Clone([]string(c.Aud)),
-		ExpiresAt: c.exp.Time,
-	}
+	return &Claims{Subject: c.Sub, OrgID: c.OrgID, Scopes: strings.Fields(c.Scope), Email: c.Email,
+		Name: c.Name, Issuer: c.Iss, Audience: slices.Clone([]string(c.Aud)), ExpiresAt: c.Exp.Time}
 }
 
 // jwt.Claims: golang-jwt's validator reads exp, nbf, iat, iss and aud here.
 
-func (c *tokenClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.exp, nil }
-func (c *tokenClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.nbf, nil }
-func (c *tokenClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.iat, nil }
+func (c *tokenClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.Exp.NumericDate, nil }
+func (c *tokenClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.Nbf.NumericDate, nil }
+func (c *tokenClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.Iat.NumericDate, nil }
 func (c *tokenClaims) GetIssuer() (string, error)                   { return c.Iss, nil }
 func (c *tokenClaims) GetSubject() (string, error)                  { return c.Sub, nil }
 func (c *tokenClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Aud, nil }
 
-// claimsError turns the validator's error into a sentinel error with fixed
-// text. The signature was good; the validator joined every failed check:
-// report one, in a fixed order.
+// claimsError turns the validator's error, which joins every failed check,
+// into one sentinel with fixed text, in a fixed order.
 func (r *rules) claimsError(err error, c *tokenClaims) error {
 	switch {
-	case c.exp == nil: // RFC 7519 §4.1.4, required by the contract
+	case c.Exp.NumericDate == nil: // RFC 7519 §4.1.4, required by the contract
 		return errExpMissing
 	case errors.Is(err, jwt.ErrTokenExpired): // RFC 7519 §4.1.4
 		return errExpired
@@ -471,9 +412,9 @@ func (r *rules) claimsError(err error, c *tokenClaims) error {
 		return errNbf
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued): // RFC 7519 §4.1.6
 		return errIat
-	case c.Iss != r.issuer || errors.Is(err, jwt.ErrTokenInvalidIssuer):
+	case c.Iss != r.issuer || errors.Is(err, jwt.ErrTokenInvalidIssuer): // RFC 7519 §4.1.1
 		return errIss
-	case !slices.Contains(c.Aud, r.audience) || errors.Is(err, jwt.ErrTokenInvalidAudience):
+	case !slices.Contains(c.Aud, r.audience) || errors.Is(err, jwt.ErrTokenInvalidAudience): // RFC 7519 §4.1.3
 		return errAud
 	}
 	return errClaims

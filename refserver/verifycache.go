@@ -11,34 +11,27 @@ import (
 const maxVerifiedTokens = 10_000
 
 // verifiedCache remembers the tokens an HS256 Verifier accepted, so that a
-// client sending the same token on every request of its session (as MCP
-// clients do) pays for its signature and its JSON once. It is keyed by the
-// SHA-256 of the token's exact bytes, like the exchange cache: a token that
-// differs in one byte, or has another spelling of the same claims, is
-// verified in full. It never holds a token, only its hash, and never a
-// refusal.
-//
-// A hit skips only what cannot have changed for identical bytes under an
-// immutable secret: the structure, the signature, the claim types and
-// values. What depends on the time (exp, nbf, iat) is checked again on
-// every hit by the same golang-jwt validator, with the same leeway and
-// clock, and an entry that fails is dropped. The JWKS verifier has no such
-// cache: its keys change, and a key withdrawn from the set must stop
-// verifying at once.
+// client sending the same token on every request (as MCP clients do) pays for
+// its signature and JSON once. Its key is the SHA-256 of the token's exact
+// bytes: it holds no token, and a token that differs in one byte is verified
+// in full. A hit skips only what cannot change for identical bytes under an
+// immutable secret; exp, nbf and iat are checked again by the same validator,
+// and an entry that fails is dropped. Refusals are never cached. The JWKS
+// verifier has no cache: a key withdrawn from the set must stop at once.
 type verifiedCache struct {
 	mu      sync.RWMutex
 	entries map[[sha256.Size]byte]*verifiedToken
 }
 
-// verifiedToken is immutable once cached: claims is copied on every hit,
-// and parsed (the validator's view) is never handed out.
+// verifiedToken is immutable once cached: claims is copied on every hit, and
+// parsed (the validator's view) is never handed out.
 type verifiedToken struct {
 	claims *Claims
 	parsed *tokenClaims
 }
 
 // get returns the claims of the cached token key, checked again against the
-// time, or ok false when the token is not cached.
+// time, or ok false when it is not cached.
 func (vc *verifiedCache) get(key [sha256.Size]byte, r *rules) (c *Claims, err error, ok bool) {
 	vc.mu.RLock()
 	e := vc.entries[key]
@@ -57,8 +50,7 @@ func (vc *verifiedCache) get(key [sha256.Size]byte, r *rules) (c *Claims, err er
 	return e.claims.clone(), nil, true
 }
 
-// put caches the token key that was just accepted, with a copy of what the
-// caller gets, which the caller may change.
+// put caches the token key just accepted, with a copy of the caller's claims.
 func (vc *verifiedCache) put(key [sha256.Size]byte, p *tokenClaims, c *Claims) {
 	e := &verifiedToken{claims: c.clone(), parsed: p}
 	vc.mu.Lock()
