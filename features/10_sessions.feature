@@ -1,3 +1,4 @@
+@legacy-only
 Feature: 10. Sessions
   An MCP session (Mcp-Session-Id) is continuity, not identity. A session
   opened by alice does not serve anyone else as alice, does not serve a

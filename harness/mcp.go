@@ -97,7 +97,12 @@ type ToolResult struct {
 type Client struct {
 	HTTP   *http.Client
 	MCPURL string
-	nextID atomic.Int64
+	// Protocol is the revision the client speaks (protocol.go): on
+	// Revision20260728 every request is stateless and carries its _meta and
+	// headers; on a legacy revision (or "") the client opens sessions with
+	// initialize, announcing that revision ("": ProtocolVersion).
+	Protocol string
+	nextID   atomic.Int64
 }
 
 // NewClient returns a client for the MCP endpoint at mcpURL.
@@ -117,14 +122,17 @@ type Message struct {
 
 // Exchange is one HTTP request to the MCP endpoint.
 type Exchange struct {
-	Method    string // POST (default), GET, DELETE
-	Session   string // Mcp-Session-Id, if any
-	Creds     Credentials
-	Body      []byte            // raw body; overrides Message
-	Message   *Message          // JSON-RPC body
-	Query     url.Values        // added to the URL
-	Header    map[string]string // extra headers
-	StreamFor time.Duration     // GET streams: read for this long, then stop
+	Method  string // POST (default), GET, DELETE
+	Session string // Mcp-Session-Id, if any
+	Creds   Credentials
+	Body    []byte            // raw body; overrides Message
+	Message *Message          // JSON-RPC body
+	Query   url.Values        // added to the URL
+	Header  map[string]string // extra headers; "" removes one the client would send
+	// Bare sends a modern request without the _meta and the request headers
+	// the client adds on Revision20260728 (Header may still add some).
+	Bare      bool
+	StreamFor time.Duration // GET streams: read for this long, then stop
 }
 
 // NewID returns a fresh JSON-RPC id.
@@ -137,13 +145,18 @@ func (c *Client) Do(ctx context.Context, ex Exchange) (*Response, error) {
 		method = http.MethodPost
 	}
 	body := ex.Body
+	modern := c.Modern() && !ex.Bare && method == http.MethodPost && ex.Message != nil
 	if body == nil && ex.Message != nil {
 		msg := map[string]any{"jsonrpc": "2.0", "method": ex.Message.Method}
 		if ex.Message.ID != 0 {
 			msg["id"] = ex.Message.ID
 		}
-		if ex.Message.Params != nil {
-			msg["params"] = ex.Message.Params
+		params := ex.Message.Params
+		if modern && ex.Message.ID != 0 {
+			params = withRequestMeta(params, c.Protocol)
+		}
+		if params != nil {
+			msg["params"] = params
 		}
 		body, _ = json.Marshal(msg)
 	}
@@ -166,9 +179,16 @@ func (c *Client) Do(ctx context.Context, ex Exchange) (*Response, error) {
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	if ex.Session != "" {
 		req.Header.Set("Mcp-Session-Id", ex.Session)
-		req.Header.Set("MCP-Protocol-Version", ProtocolVersion)
+		req.Header.Set("MCP-Protocol-Version", c.legacyVersion())
+	}
+	if modern {
+		setRequestHeaders(req.Header, c.Protocol, ex.Message)
 	}
 	for k, v := range ex.Header {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	if ex.Creds != nil {
@@ -243,10 +263,17 @@ func parseMessages(contentType string, body []byte) []json.RawMessage {
 	return msgs
 }
 
-// InitializeParams are the params of the client's initialize request.
-func InitializeParams() map[string]any {
+// InitializeParams are the params of the client's initialize request, for
+// ProtocolVersion.
+func InitializeParams() map[string]any { return initializeParams(ProtocolVersion) }
+
+// InitializeParams are the params of this client's initialize request: its
+// legacy revision.
+func (c *Client) InitializeParams() map[string]any { return initializeParams(c.legacyVersion()) }
+
+func initializeParams(version string) map[string]any {
 	return map[string]any{
-		"protocolVersion": ProtocolVersion,
+		"protocolVersion": version,
 		"capabilities":    map[string]any{},
 		"clientInfo":      map[string]any{"name": "mcpauthspec", "version": "1"},
 	}
@@ -262,9 +289,16 @@ type Session struct {
 // The initialize response is returned whatever its status, so that callers
 // can assert on a refusal; err is set only when the exchange itself failed
 // or the target did not complete the handshake.
+//
+// On Revision20260728 there is no session and no handshake: Open sends
+// nothing and returns a Session without an ID, so that the credentials are
+// tested on the request itself, as a stateless client meets them.
 func (c *Client) Open(ctx context.Context, creds Credentials) (*Session, *Response, error) {
+	if c.Modern() {
+		return &Session{Creds: creds}, nil, nil
+	}
 	id := c.NewID()
-	resp, err := c.Do(ctx, Exchange{Creds: creds, Message: &Message{ID: id, Method: "initialize", Params: InitializeParams()}})
+	resp, err := c.Do(ctx, Exchange{Creds: creds, Message: &Message{ID: id, Method: "initialize", Params: c.InitializeParams()}})
 	if err != nil {
 		return nil, resp, err
 	}
@@ -290,6 +324,12 @@ func (c *Client) Open(ctx context.Context, creds Credentials) (*Session, *Respon
 // A JSON-RPC error answer is a refusal like an HTTP one: the response with
 // a nil result and no error (the call failed; the exchange did not).
 func (c *Client) CallTool(ctx context.Context, s *Session, creds Credentials, name string, args map[string]any) (*Response, *ToolResult, error) {
+	return c.CallToolHeader(ctx, s, creds, name, args, nil)
+}
+
+// CallToolHeader is CallTool with header set on the request after the
+// client's own headers (Exchange.Header: "" removes one).
+func (c *Client) CallToolHeader(ctx context.Context, s *Session, creds Credentials, name string, args map[string]any, header map[string]string) (*Response, *ToolResult, error) {
 	id := c.NewID()
 	if args == nil {
 		args = map[string]any{}
@@ -298,7 +338,7 @@ func (c *Client) CallTool(ctx context.Context, s *Session, creds Credentials, na
 	if s != nil {
 		sessionID = s.ID
 	}
-	resp, err := c.Do(ctx, Exchange{Session: sessionID, Creds: creds, Message: &Message{ID: id, Method: "tools/call", Params: map[string]any{"name": name, "arguments": args}}})
+	resp, err := c.Do(ctx, Exchange{Session: sessionID, Creds: creds, Header: header, Message: &Message{ID: id, Method: "tools/call", Params: map[string]any{"name": name, "arguments": args}}})
 	if err != nil || resp.Status != http.StatusOK {
 		return resp, nil, err
 	}

@@ -46,6 +46,10 @@ type Profile struct {
 	// MCP_ALLOWED_ORIGINS (optional): the scenario that a listed origin is
 	// served needs one.
 	AllowedOrigin string `yaml:"allowed_origin"`
+	// Protocol is the MCP revision to speak: auto (the default: the newest
+	// the target speaks, server/discover then initialize) or one of
+	// Revisions (docs/protocol.md).
+	Protocol string `yaml:"protocol"`
 }
 
 // ContractTools are the tool names of the target contract (section 4).
@@ -80,6 +84,9 @@ func LoadProfile(path string) (*Profile, error) {
 		}
 	default:
 		return nil, fmt.Errorf("profile %s: keys: %q is not hs256 or jwks", path, p.Keys)
+	}
+	if _, err := ParseProtocol(p.Protocol); err != nil {
+		return nil, fmt.Errorf("profile %s: %w", path, err)
 	}
 	if p.Tokens != nil {
 		if err := p.Tokens.checkProfile(&p); err != nil {
@@ -155,6 +162,7 @@ func StartExternalWith(ctx context.Context, mcpURL string, p *Profile, opts Exte
 		Resource: strings.TrimRight(p.Resource, "/"),
 
 		AllowedOrigin: p.AllowedOrigin,
+		Protocol:      p.Protocol,
 	}
 	if p.Tokens != nil { // supplied tokens: no secret, no Issuer
 		if t.Supplied, err = NewSupplied(ctx, p.Tokens, p.Audience); err != nil {

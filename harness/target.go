@@ -63,6 +63,9 @@ type Target struct {
 
 	// fake is the in-process fake backend, when the harness runs one.
 	fake *fakebackend.Backend
+	// Protocol is the MCP revision to speak to the target (the profile's
+	// protocol key): auto ("" too) or one of Revisions (protocol.go).
+	Protocol string
 
 	closers []func() error
 	// backendKeys are the issuer's keys the in-process fake backend trusts

@@ -516,7 +516,7 @@ func BenchmarkExchangeCacheHit(b *testing.B) {
 // TestNoAuthHandlerMirrorsServer keeps it in step with New.
 func noAuthHandler(s *Server, claims *Claims) http.Handler {
 	mcpServer := server.NewMCPServer("mcpauthspec-refserver", Version,
-		server.WithToolCapabilities(false),
+		server.WithToolCapabilities(true),
 		server.WithRecovery(),
 	)
 	s.registerTools(mcpServer)

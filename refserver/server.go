@@ -30,6 +30,8 @@ type Server struct {
 	// closeVerifier stops the background work of the verifier New built
 	// (the JWKS refresh); nil when there is none.
 	closeVerifier func()
+	// mcpOptions are added to the MCP server's (WithMCPServerOptions).
+	mcpOptions []server.ServerOption
 }
 
 // Option adjusts a Server. Options are the seams of the server: the
@@ -101,6 +103,13 @@ func WrapBackendTransport(wrap func(http.RoundTripper) http.RoundTripper) Option
 	}
 }
 
+// WithMCPServerOptions adds mcp-go server options after the reference
+// server's own (tool filters, cache hints): the seam for variants of what
+// the MCP layer answers.
+func WithMCPServerOptions(opts ...server.ServerOption) Option {
+	return func(s *Server) { s.mcpOptions = append(s.mcpOptions, opts...) }
+}
+
 // New validates cfg and builds the server.
 func New(cfg Config, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
@@ -150,9 +159,14 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		s.log.Warn("BACKEND_AUTH=passthrough forwards client tokens to the backend; MCP 2025-06-18 forbids token passthrough")
 	}
 
+	// listChanged is advertised so that a 2026-07-28 client may hold a
+	// subscriptions/listen stream (the tool set never changes, so none
+	// arrives); the stream ends when its token expires (streamsEndAtExpiry).
 	mcpServer := server.NewMCPServer("mcpauthspec-refserver", Version,
-		server.WithToolCapabilities(false),
-		server.WithRecovery(),
+		append([]server.ServerOption{
+			server.WithToolCapabilities(true),
+			server.WithRecovery(),
+		}, s.mcpOptions...)...,
 	)
 	s.registerTools(mcpServer)
 	streamable := server.NewStreamableHTTPServer(mcpServer,

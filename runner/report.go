@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -215,10 +214,33 @@ func cell(c *Counts) string {
 // Requirement / Expected / Actual (hardening advice in a section of its
 // own), the verdict line and the closing count.
 func (r *Report) WriteText(w io.Writer, p Policy) {
+	if len(r.Revisions) > 0 {
+		speaks := "not asked"
+		if len(r.Speaks) > 0 {
+			speaks = strings.Join(r.Speaks, ", ")
+		}
+		fmt.Fprintf(w, "MCP revisions: the target speaks %s; the suite ran on %s\n\n", speaks, strings.Join(r.Revisions, ", "))
+	}
+	ranOn := map[string]map[string]bool{} // feature → revisions its scenarios ran on
+	for _, res := range r.Results {
+		if ranOn[res.Feature] == nil {
+			ranOn[res.Feature] = map[string]bool{}
+		}
+		ranOn[res.Feature][res.Revision] = true
+	}
+	revisionsOf := func(f string) string {
+		var out []string
+		for _, rev := range r.Revisions {
+			if ranOn[f][rev] {
+				out = append(out, rev)
+			}
+		}
+		return strings.Join(out, " ")
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "feature\tMUST\tSHOULD\tMAY\tHARDENING\t")
+	fmt.Fprintln(tw, "feature\tMUST\tSHOULD\tMAY\tHARDENING\tMCP\t")
 	for _, a := range r.areas() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", a.Feature, cell(a.Levels[LevelMust]), cell(a.Levels[LevelShould]), cell(a.Levels[LevelMay]), cell(a.Levels[LevelHardening]))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", a.Feature, cell(a.Levels[LevelMust]), cell(a.Levels[LevelShould]), cell(a.Levels[LevelMay]), cell(a.Levels[LevelHardening]), revisionsOf(a.Feature))
 	}
 	tw.Flush()
 
@@ -264,7 +286,7 @@ func writeTextFailure(w io.Writer, res Result, p Policy) {
 		mark = "!"
 	}
 	fmt.Fprintf(w, "\n%s %s [%s] %s — %s%s\n", mark, res.ID, strings.ToUpper(res.Level), res.Name, res.File, note)
-	if rev := revisionOf(res); rev != "" {
+	if rev := res.Revision; rev != "" {
 		fmt.Fprintf(w, "  Revision:    %s\n", rev)
 	}
 	if res.Requirement != "" {
@@ -287,13 +309,6 @@ func areaOf(feature string) int {
 
 // revisionOf is the MCP protocol revision a result was run under, when the
 // result records one (a Revision string field), else "".
-func revisionOf(res Result) string {
-	f := reflect.ValueOf(res).FieldByName("Revision")
-	if f.IsValid() && f.Kind() == reflect.String {
-		return f.String()
-	}
-	return ""
-}
 
 // CheckWritable fails when a report could not be written to path: its
 // directory is missing or not writable, or path is a directory. It leaves

@@ -80,7 +80,7 @@ func (r *Report) JSON(p Policy) JSONReport {
 	for i, res := range r.Results {
 		out.Results[i] = JSONResult{
 			ID: res.ID, Feature: res.Feature, Name: res.Name, Level: res.Level, Tags: res.Tags,
-			File: res.File, Requirement: res.Requirement, Revision: revisionOf(res),
+			File: res.File, Requirement: res.Requirement, Revision: res.Revision,
 			Status: res.Status, Outcome: p.Outcome(res), Message: res.Message,
 			Expected: res.Expected, Actual: res.Actual,
 			DurationMS: float64(res.Duration.Microseconds()) / 1000,

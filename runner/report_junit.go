@@ -172,7 +172,7 @@ func advisory(level string) string {
 // details is a failure as Requirement / Expected / Actual.
 func details(res Result) string {
 	var b strings.Builder
-	if rev := revisionOf(res); rev != "" {
+	if rev := res.Revision; rev != "" {
 		fmt.Fprintf(&b, "Revision:    %s\n", rev)
 	}
 	if res.Requirement != "" {

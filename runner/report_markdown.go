@@ -79,7 +79,7 @@ func (r *Report) WriteMarkdown(w io.Writer, p Policy) error {
 			if p.Outcome(res) == OutcomeBaseline {
 				fmt.Fprintf(&d, "- Baseline: %s\n", mdEscape(p.Baseline.Reason(res.ID)))
 			}
-			if rev := revisionOf(res); rev != "" {
+			if rev := res.Revision; rev != "" {
 				fmt.Fprintf(&d, "- Revision: %s\n", rev)
 			}
 			if res.Requirement != "" {

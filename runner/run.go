@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -42,11 +43,23 @@ type Options struct {
 	TestingT *testing.T
 	// OnResult is called after each scenario, e.g. for progress.
 	OnResult func(Result)
+	// Protocol is the MCP revision to speak (harness.Revisions), or auto
+	// (also ""): ask the target which it speaks (harness.Client.Speaks).
+	// With auto, a target the harness started (embedded, command,
+	// container) is run once per revision it speaks, in one report; an
+	// external one in the newest only.
+	Protocol string
+	// Revisions, when set, are the revisions to run, as they are: no
+	// question to the target (the self-test's choice of wires).
+	Revisions []string
 }
 
 // Result is the outcome of one case.
 type Result struct {
 	Case
+	// Revision is the MCP revision the scenario ran on; the same ID appears
+	// once per revision.
+	Revision string        `json:"revision,omitempty"`
 	Status   string        `json:"status"`
 	Message  string        `json:"message,omitempty"`
 	Expected string        `json:"expected,omitempty"`
@@ -69,6 +82,10 @@ type Report struct {
 	Notes []string
 	// Coverage is set in a run with supplied tokens (coverage.go).
 	Coverage *Coverage `json:"coverage,omitempty"`
+	// Speaks are the MCP revisions the target speaks (when the runner asked
+	// it), Revisions those the run spoke, newest first.
+	Speaks    []string
+	Revisions []string
 }
 
 // DefaultTags is the selection when none is given: the scenarios of the
@@ -132,6 +149,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		env.SlowFault = opts.SlowFault
 	}
 	env.LoadCalls = opts.LoadCalls
+	revisions, speaks, err := resolveRevisions(ctx, env, opts)
+	if err != nil {
+		return nil, err
+	}
+	var revision string // the revision of the pass running
 
 	var mu sync.Mutex
 	results := map[string]Result{}
@@ -140,11 +162,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if _, ok := unselected.Load(p.Id); ok {
 			return
 		}
+		if steps.SkippedForWire(ctx) {
+			return // not applicable to this revision: not run there
+		}
 		cs := catalog.Lookup(p)
 		if cs == nil {
 			cs = &Case{ID: "unknown", Name: p.Name, File: p.Uri}
 		}
-		r := Result{Case: *cs, Status: Passed}
+		r := Result{Case: *cs, Revision: revision, Status: Passed}
 		if v, ok := starts.Load(p.Id); ok {
 			r.Duration = time.Since(v.(time.Time))
 		}
@@ -168,7 +193,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			r.Status, r.Message = Failed, err.Error()
 		}
 		mu.Lock()
-		results[p.Id] = r
+		results[revision+" "+p.Id] = r
 		mu.Unlock()
 		if opts.OnResult != nil {
 			opts.OnResult(r)
@@ -176,16 +201,38 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	start := time.Now()
-	// Two passes: every scenario but the @serial ones at opts.Concurrency,
-	// then the @serial ones one at a time. In one pass a @serial scenario
-	// would wait for every scenario in flight and hold back every one after
-	// it, so each of them would cost the suite the longest wait around it.
-	// They go last because some change what lasts (the issuer's JWKS keys
-	// after a rotation), as they did when they came last in file order.
-	for _, pass := range []struct {
-		tag         string
-		concurrency int
-	}{{"~" + tagSerial, opts.Concurrency}, {tagSerial, 1}} {
+	// Per revision, two passes: every scenario but the @serial ones at
+	// opts.Concurrency, then the @serial ones one at a time. In one pass a
+	// @serial scenario would wait for every scenario in flight and hold
+	// back every one after it, so each of them would cost the suite the
+	// longest wait around it. They go last because some change what lasts
+	// (the issuer's JWKS keys after a rotation), as they did when they came
+	// last in file order. A scenario whose feature applies to the other
+	// wire (@legacy-only, @modern-only) is not selected.
+	type pass struct {
+		revision, tag string
+		concurrency   int
+	}
+	// Every revision's concurrent pass comes before any @serial pass, so
+	// that what a @serial scenario changes (a key rotation) is never seen
+	// by the concurrent scenarios of the next revision.
+	var passes []pass
+	for _, serial := range []bool{false, true} {
+		for _, rev := range revisions {
+			wire := "~" + tagModernOnly
+			if harness.IsModern(rev) {
+				wire = "~" + tagLegacyOnly
+			}
+			if serial {
+				passes = append(passes, pass{rev, wire + "&&" + tagSerial, 1})
+			} else {
+				passes = append(passes, pass{rev, wire + "&&~" + tagSerial, opts.Concurrency})
+			}
+		}
+	}
+	for _, pass := range passes {
+		revision = pass.revision
+		env.SetRevision(revision)
 		suite := godog.TestSuite{
 			Name: "mcpauthspec",
 			ScenarioInitializer: func(sc *godog.ScenarioContext) {
@@ -220,7 +267,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	rep := &Report{Target: opts.Target.Kind, TargetURL: opts.Target.MCPURL, Tags: opts.Tags,
-		Started: start, Duration: time.Since(start), Sources: catalog.Sources()}
+		Started: start, Duration: time.Since(start), Sources: catalog.Sources(),
+		Speaks: speaks, Revisions: revisions}
 	for _, r := range results {
 		rep.Results = append(rep.Results, r)
 	}
@@ -231,7 +279,17 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	for i, c := range catalog.Cases {
 		order[c.ID] = i
 	}
-	sort.Slice(rep.Results, func(i, j int) bool { return order[rep.Results[i].ID] < order[rep.Results[j].ID] })
+	revOrder := map[string]int{}
+	for i, rev := range revisions {
+		revOrder[rev] = i
+	}
+	sort.Slice(rep.Results, func(i, j int) bool {
+		a, b := rep.Results[i], rep.Results[j]
+		if order[a.ID] != order[b.ID] {
+			return order[a.ID] < order[b.ID]
+		}
+		return revOrder[a.Revision] < revOrder[b.Revision]
+	})
 	return rep, nil
 }
 
@@ -272,6 +330,8 @@ func Merge(reports ...*Report) *Report {
 		out.Results = append(out.Results, r.Results...)
 		out.Notes = append(out.Notes, r.Notes...)
 		out.Duration += r.Duration
+		out.Speaks = union(out.Speaks, r.Speaks)
+		out.Revisions = union(out.Revisions, r.Revisions)
 		for _, s := range r.Sources {
 			if !seen[s] {
 				seen[s] = true
@@ -282,6 +342,16 @@ func Merge(reports ...*Report) *Report {
 	sort.Strings(out.Sources)
 	sort.SliceStable(out.Results, func(i, j int) bool { return idLess(out.Results[i].ID, out.Results[j].ID) })
 	return out
+}
+
+// union is a followed by the members of b it lacks, in order.
+func union(a, b []string) []string {
+	for _, v := range b {
+		if !slices.Contains(a, v) {
+			a = append(a, v)
+		}
+	}
+	return a
 }
 
 // idLess orders scenario ids numerically: auth-2.10 after auth-2.9, and the
@@ -309,6 +379,46 @@ func idNumbers(id string) []int {
 // tagSerial marks the scenarios that must run alone (steps.Register holds
 // them to it as well).
 const tagSerial = "@serial"
+
+// Feature-level tags that say which wire a feature applies to
+// (docs/protocol.md): sessions exist only on the legacy revisions, the
+// stateless rules only on 2026-07-28.
+const (
+	tagLegacyOnly = "@legacy-only"
+	tagModernOnly = "@modern-only"
+)
+
+// resolveRevisions decides which revisions the run speaks (Options.Protocol,
+// Options.Revisions) and, when it asked the target, which it speaks.
+func resolveRevisions(ctx context.Context, env *steps.Env, opts Options) (revisions, speaks []string, err error) {
+	if len(opts.Revisions) > 0 {
+		for _, rev := range opts.Revisions {
+			if p, err := harness.ParseProtocol(rev); err != nil || p == harness.ProtocolAuto {
+				return nil, nil, fmt.Errorf("runner: revision %q is not one of %s", rev, strings.Join(harness.Revisions, ", "))
+			}
+		}
+		return opts.Revisions, nil, nil
+	}
+	protocol := opts.Protocol
+	if protocol == "" {
+		protocol = opts.Target.Protocol
+	}
+	p, err := harness.ParseProtocol(protocol)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p != harness.ProtocolAuto {
+		return []string{p}, nil, nil
+	}
+	speaks, err = env.Speaks(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--protocol auto: %w", err)
+	}
+	if opts.Target.Kind == "external" {
+		return speaks[:1], speaks, nil
+	}
+	return speaks, speaks, nil
+}
 
 // andTag narrows the godog tag expression expr (clauses of "&&" joined by
 // ",", an OR of ANDs) to the scenarios that also match tag.

@@ -192,7 +192,7 @@ func TestRunSelectsOneOutlineRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(ctx, Options{Target: target, Tags: "@" + row + " or (@auth-1.1 and not @jwks)"})
+	rep, err := Run(ctx, Options{Target: target, Protocol: harness.Revision20250618, Tags: "@" + row + " or (@auth-1.1 and not @jwks)"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,6 @@ import (
 
 // clientScenario is the part of a scenario's state these steps keep.
 type clientScenario struct {
-	expiresAt time.Time // exp of the token "that expires in"
 }
 
 func (s *scenario) clients() *clientScenario {
@@ -72,7 +71,7 @@ func validTokenExpiringIn(ctx context.Context, name string, n int) error {
 	if err := tokenWith(ctx, name, map[string]json.RawMessage{"exp": json.RawMessage(fmt.Sprint(exp))}, nil); err != nil {
 		return err
 	}
-	get(ctx).clients().expiresAt = time.Unix(exp, 0)
+	get(ctx).tokenExp = time.Unix(exp, 0)
 	return nil
 }
 
@@ -102,14 +101,17 @@ func clientOpensStreamFor(ctx context.Context, seconds int) error {
 // than slack after the token's exp (it was read for longer).
 func streamEndedNearExpiry(ctx context.Context, slack int) error {
 	s := get(ctx)
-	exp := s.clients().expiresAt
+	exp := s.tokenExp
 	if exp.IsZero() || s.resp == nil {
-		return fmt.Errorf("this step needs a token that expires and an opened GET stream")
+		return errors.New(`this step needs a token that expires ("a valid token for "<user>" that expires in <n> s") and an opened stream`)
 	}
 	if s.resp.Status != http.StatusOK {
-		return mismatch("the GET stream to open (HTTP 200) while the token was valid", "HTTP %d %s", s.resp.Status, s.redact(snippet(s.resp.Body)))
+		return mismatch("the stream to open (HTTP 200) while the token was valid", "HTTP %d %s", s.resp.Status, s.redact(snippet(s.resp.Body)))
 	}
-	ended := time.Now()
+	ended := s.streamEnd // a listen stream records when it ended
+	if ended.IsZero() {
+		ended = time.Now() // a GET stream is read until it ends
+	}
 	if late := ended.Sub(exp); late > time.Duration(slack)*time.Second {
 		return mismatch(fmt.Sprintf("the stream to end within %d s of the token's expiry", slack),
 			"it was still open %.1f s after the token expired (read for %.1f s)", late.Seconds(), s.resp.Elapsed.Seconds())

@@ -356,8 +356,7 @@ func targetTriedDuringOutage(ctx context.Context) error {
 }
 
 func (s *scenario) initialize(ctx context.Context, creds harness.Credentials) (*harness.Response, error) {
-	return s.env.Client.Do(ctx, harness.Exchange{Creds: creds,
-		Message: &harness.Message{ID: s.env.Client.NewID(), Method: "initialize", Params: harness.InitializeParams()}})
+	return s.env.Client.Do(ctx, harness.Exchange{Creds: creds, Message: s.env.Client.OpeningMessage()})
 }
 
 // sendUntil sends initialize with creds until done or the wait is over, and

@@ -193,7 +193,7 @@ func loadRuns(ctx context.Context, concurrency int, names string, pct int) error
 	run.Orgs = len(orgs)
 
 	client := &harness.Client{HTTP: &http.Client{Timeout: 30 * time.Second, Transport: transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, MCPURL: t.MCPURL}
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, MCPURL: t.MCPURL, Protocol: s.env.Client.Protocol}
 	plan := make([]*loadUser, len(users))
 	defer func() {
 		// Close what the load opened: DELETE each session (MCP Streamable

@@ -103,11 +103,17 @@ type scenario struct {
 	locked  bool // holds env.quiet (write lock when serial)
 	skipped *SkipReason
 
-	user       harness.User        // whose valid token {token} is
-	token      string              // the token under test; "" when none
-	creds      harness.Credentials // how it is sent
-	resp       *harness.Response   // the last answer of the target
-	dropped    error               // set when the target closed the connection instead of answering (resp.Status 0)
+	user    harness.User        // whose valid token {token} is
+	token   string              // the token under test; "" when none
+	creds   harness.Credentials // how it is sent
+	resp    *harness.Response   // the last answer of the target
+	dropped error               // set when the target closed the connection instead of answering (resp.Status 0)
+	// 2026-07-28 (stateless.go): two callers' tools/list; the expiry of
+	// the token under test ("that expires in", clients.go); when a listen
+	// stream ended.
+	listings   []listing
+	tokenExp   time.Time
+	streamEnd  time.Time
 	result     *harness.ToolResult // the last tool result, if any
 	call       *toolCall           // the last tool call
 	sessions   map[string]*harness.Session

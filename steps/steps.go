@@ -37,7 +37,12 @@ const (
 
 // SkipReason is returned (wrapped) when a scenario cannot run against this
 // target; the runner reports the reason.
-type SkipReason struct{ Reason string }
+type SkipReason struct {
+	Reason string
+	// Wire: the scenario does not apply to the MCP revision the run
+	// speaks (steps/stateless.go); the runner leaves it out of the report.
+	Wire bool
+}
 
 func (s *SkipReason) Error() string { return "skipped: " + s.Reason }
 func (s *SkipReason) Unwrap() error { return godog.ErrSkip }
@@ -89,6 +94,8 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	// target. Registered before the hooks below so that its After hook
 	// restores the JWKS endpoint before the @serial lock is released.
 	registerJWKS(sc, env)
+	// Which wire a feature applies to (steps/stateless.go).
+	registerStateless(sc, env)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		tags := tagNames(p)
@@ -273,4 +280,19 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	step(sc, `^the target's logs contain nothing shaped like a JWT$`, logsHaveNoJWT)
 	step(sc, `^the target's logs do not contain the client secret$`, logsHaveNoClientSecret)
 	step(sc, `^the target's logs do not contain the session ids of this scenario$`, logsHaveNoSessionID)
+
+	// MCP 2026-07-28, the stateless wire (stateless.go,
+	// features/15_stateless.feature).
+	step(sc, `^the client sends "(GET|DELETE)" to the MCP endpoint$`, clientSendsVerb)
+	step(sc, `^the client calls "([^"]*)" with the header "([^"]*)" set to "([^"]*)"$`, clientCallsWithHeader)
+	step(sc, `^the client calls "([^"]*)" with (\{.*\}) and the header "([^"]*)" set to "([^"]*)"$`, clientCallsWithArgsAndHeader)
+	step(sc, `^the client calls "([^"]*)" without the header "([^"]*)"$`, clientCallsWithoutHeader)
+	step(sc, `^"([^"]*)" and "([^"]*)" list the tools$`, usersListTools)
+	step(sc, `^the client listens for tool list changes$`, clientListens)
+	step(sc, `^the response has a Bearer challenge$`, responseHasBearerChallenge)
+	step(sc, `^the JSON-RPC error code is (-?\d+)$`, jsonRPCErrorCodeIs)
+	step(sc, `^the challenge scope names "([^"]*)" and otherwise only scopes the token holds$`, challengeScopeWithin)
+	step(sc, `^the challenge scope does not list "([^"]*)"$`, challengeScopeNotListing)
+	step(sc, `^the metadata "([^"]*)" does not contain "([^"]*)"$`, metadataNotContains)
+	step(sc, `^a tools/list that differs between them is not marked cacheScope "([^"]*)"$`, callerListNotPublic)
 }

@@ -70,6 +70,7 @@ type config struct {
 	images       *harness.ContainerImages // built once for both key modes of --container
 	loadCalls    int
 	keys         string
+	protocol     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -85,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.profile, "profile", "", "YAML profile of an external target (issuer, audience, secret or supplied tokens, tools, fixtures)")
 	fs.StringVar(&c.keys, "keys", "", "key mode: hs256 (the shared secret) or jwks (RS256/ES256 keys the suite publishes at the target's JWT_JWKS_URL; the @jwks scenarios); by default both, each against a target of its own, when the suite starts the target")
 	fs.StringVar(&c.tags, "tags", "", `tag expression selecting scenarios, Cucumber's ("@must and not (@load or @serial)") or godog's ("@must && ~@load")`)
+	fs.StringVar(&c.protocol, "protocol", "", "MCP revision to speak: auto (the default; every revision a target the suite starts speaks, the newest of an external one), 2026-07-28, 2025-11-25 or 2025-06-18")
 	fs.BoolVar(&c.strict, "strict", false, "fail on @should failures too")
 	fs.BoolVar(&c.hardening, "hardening", false, "fail on @hardening failures too (the suite's own advice; a profile's hardening: true does the same)")
 	fs.StringVar(&c.baseline, "baseline", "", "YAML file of expected failures with reasons; a listed scenario that passes fails the run")
@@ -134,6 +136,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usageError{errors.New("--target-url needs --profile (issuer, audience, and the secret or tokens of the deployment)")}
 	case c.ids != "" && strings.ContainsAny(c.ids, "()&|~!@ "):
 		return nil, usageError{fmt.Errorf("--id %q: want ids separated by commas, e.g. auth-2.3,auth-1.3/2", c.ids)}
+	case c.protocol != "" && !validProtocol(c.protocol):
+		return nil, usageError{fmt.Errorf("--protocol %q: want auto, %s", c.protocol, strings.Join(harness.Revisions, ", "))}
 	case c.concurrency < 1:
 		return nil, usageError{errors.New("--concurrency must be at least 1")}
 	case c.loadCalls < 0 || c.loadCalls > steps.MaxLoadCalls:
@@ -461,6 +465,7 @@ func runPass(ctx context.Context, c *config, p pass, stderr io.Writer) (*runner.
 		Tags:        p.tags,
 		Concurrency: c.concurrency,
 		LoadCalls:   c.loadCalls,
+		Protocol:    c.protocol,
 		OnResult: func(runner.Result) {
 			if bar != nil {
 				_ = bar.Add(1)
@@ -548,4 +553,10 @@ func startContainers(ctx context.Context, c *config, stderr io.Writer) (*harness
 	}
 	t.UseKeys(ks)
 	return t, err
+}
+
+// validProtocol reports whether v is a --protocol value.
+func validProtocol(v string) bool {
+	_, err := harness.ParseProtocol(v)
+	return err == nil
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -25,8 +29,33 @@ func newHandler(cfg config, log *slog.Logger) http.Handler {
 	server := mcp.NewServer(&mcp.Implementation{Name: "mcpauthspec-gosdk-example", Version: version},
 		&mcp.ServerOptions{Logger: log})
 	addTools(server, b)
-	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
+	// One endpoint, both eras: go-sdk serves MCP 2026-07-28 (no session,
+	// per-request _meta, server/discover) only on a stateless handler, and
+	// the session revisions (2025-06-18, 2025-11-25) on a stateful one. A
+	// request is modern when its MCP-Protocol-Version header or its body's
+	// _meta says so (modernRequest); the stateless handler then checks the
+	// two against each other (-32020 when they differ). Authorization
+	// (below) reads the body, never the header.
+	legacy := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
 		&mcp.StreamableHTTPOptions{Logger: log, SessionTimeout: time.Hour, MaxRequestBodyBytes: maxBodyBytes})
+	modern := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
+		&mcp.StreamableHTTPOptions{Logger: log, Stateless: true, MaxRequestBodyBytes: maxBodyBytes})
+	mcpHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if modernRequest(r) {
+			// A subscriptions/listen stream is authorized by the token that
+			// opened it: it ends at that token's exp. Mcp-Method is checked
+			// against the body by the SDK, so a lie gets no stream at all.
+			if info := auth.TokenInfoFromContext(r.Context()); info != nil && !info.Expiration.IsZero() &&
+				r.Header.Get("Mcp-Method") == "subscriptions/listen" {
+				ctx, cancel := context.WithDeadline(r.Context(), info.Expiration)
+				defer cancel()
+				r = r.WithContext(ctx)
+			}
+			modern.ServeHTTP(w, r)
+			return
+		}
+		legacy.ServeHTTP(w, r)
+	})
 
 	metadataURL := metadataURL(cfg.resourceURL)
 	// MCP 2025-06-18 "Authorization Server Location": servers MUST publish
@@ -50,6 +79,38 @@ func newHandler(cfg config, log *slog.Logger) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	return accessLog(log, mux)
+}
+
+// modernProtocol is the first stateless MCP revision; revisions are dates,
+// so they compare as strings.
+const modernProtocol = "2026-07-28"
+
+// modernRequest reports whether r belongs to the stateless era: an
+// MCP-Protocol-Version header of 2026-07-28 or later, or a POST body whose
+// params._meta names a protocol version (only modern requests carry one).
+// The body is in memory by now (requireToolScope read it) and is put back.
+func modernRequest(r *http.Request) bool {
+	if r.Header.Get("MCP-Protocol-Version") >= modernProtocol {
+		return true
+	}
+	if r.Method != http.MethodPost || r.Body == nil {
+		return false
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	var msg struct {
+		Params struct {
+			Meta map[string]json.RawMessage `json:"_meta"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &msg) != nil {
+		return false
+	}
+	_, ok := msg.Params.Meta["io.modelcontextprotocol/protocolVersion"]
+	return ok
 }
 
 // metadataURL is where the metadata of resource lives: RFC 9728 §3.1 puts
