@@ -2,6 +2,7 @@ package mcpauthspec_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,10 +13,13 @@ import (
 // startSupplied starts the reference stack and returns it as a
 // deployment with supplied tokens: the suite's issuer mints the tokens and
 // hands them over through a profile (environment, file, token_cmd), and the
-// target the runner gets holds no key.
+// target the runner gets holds no key. The server writes its log to a file
+// the profile names (log_file), as a deployment's operator would.
 func startSupplied(t *testing.T, opts harness.EmbeddedOptions) *harness.Target {
 	t.Helper()
 	ctx := context.Background()
+	dir := t.TempDir()
+	opts.LogFile = filepath.Join(dir, "server.log")
 	src, err := harness.StartEmbedded(ctx, opts)
 	if src != nil {
 		t.Cleanup(func() { _ = src.Close() })
@@ -23,7 +27,7 @@ func startSupplied(t *testing.T, opts harness.EmbeddedOptions) *harness.Target {
 	if err != nil {
 		t.Fatal(err)
 	}
-	profile, err := harness.HandOver(src, harness.HandOverOptions{Dir: t.TempDir(), Setenv: t.Setenv})
+	profile, err := harness.HandOver(src, harness.HandOverOptions{Dir: dir, Setenv: t.Setenv, LogFile: opts.LogFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +86,8 @@ func TestSuppliedTokensJWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	tokens := target.Supplied.Tokens()
-	if len(tokens) != 4 {
-		t.Fatalf("%d supplied tokens held; want 4", len(tokens))
+	if len(tokens) != 5 {
+		t.Fatalf("%d supplied tokens held; want 5", len(tokens))
 	}
 	for i, tok := range tokens {
 		for _, part := range []string{tok, tok[strings.LastIndexByte(tok, '.')+1:]} {

@@ -70,7 +70,7 @@ Feature: 9. User context
   # Requirement: Under concurrent load every call is served as its own user and organization, never with another call's identity (target contract §1, §4; core-app isolation policy).
   # Why must: each call carries its own token, and contract §4 answers whoami from that token's claims and lists from the backend for that token's org_id; a call the target refuses (a rate limit) is no violation, so only an answer with another call's identity or rows fails (and a target that serves no call of a user).
   @must @auth-9.4 @core-app @mcp-2025-11-25
-  @needs-signing-key @needs-user-b @needs-narrow-token
+  @needs-signing-key @needs-user-b @needs-same-org-user
   Scenario: 100 concurrent calls of four users in two organizations each see only their own identity
     When 100 concurrent calls run as "alice", "bob", "carol", "dave"
     Then every concurrent call saw only its own identity and organization
@@ -78,7 +78,7 @@ Feature: 9. User context
   # Requirement: Under concurrent load every call is served as its own user and organization, also when two organizations alternate call by call (core-app isolation policy).
   # Why must: as auth-9.4: refusals pass, only an answer with another call's identity or rows fails.
   @must @auth-9.5 @core-app @mcp-2025-11-25
-  @needs-signing-key @needs-user-b @needs-narrow-token
+  @needs-signing-key @needs-user-b @needs-same-org-user
   Scenario: 60 concurrent calls alternating between two organizations each see only their own identity
     When 60 concurrent calls run as "carol", "alice", "henry", "bob"
     Then every concurrent call saw only its own identity and organization

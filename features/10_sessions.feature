@@ -109,7 +109,7 @@ Feature: 10. Sessions
 
   # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking, Mitigation: "MCP servers SHOULD bind session IDs to user-specific information"; bob cannot end alice's session, which stays usable for alice.
   @should @auth-10.8 @needs-sessions @mcp-2025-06-18
-  @needs-signing-key @needs-narrow-token
+  @needs-same-org-user
   Scenario: bob cannot delete alice's session
     Given "alice" has opened a session
     And a valid token for "bob"
@@ -121,7 +121,7 @@ Feature: 10. Sessions
 
   # Requirement: MCP 2025-06-18 Security Best Practices, Session Hijacking, Mitigation: "MCP servers SHOULD bind session IDs to user-specific information"; bob cannot open the GET stream of alice's session.
   @should @auth-10.9 @needs-sessions @mcp-2025-06-18
-  @needs-signing-key @needs-narrow-token
+  @needs-same-org-user
   Scenario: bob cannot open the GET stream of alice's session
     Given "alice" has opened a session
     And a valid token for "bob"

@@ -16,7 +16,7 @@ Feature: 12. Hygiene
   # Requirement: Target contract §2: "a bearer token or the secret appearing in [the logs] is a failure" (MCP 2025-06-18 Token Theft), after valid calls and refusals alike.
   # Why must: the contract names any token or the secret in the logs a failure, and nothing a target must log needs either (a fingerprint or a subject identifies a caller); whatever the target answers to these requests, only a log holding a token the suite sent, its signature, or the secret fails.
   @must @auth-12.1 @needs-logs @core-app @mcp-2025-06-18 @mcp-2025-11-25
-  @needs-signing-key @needs-narrow-token
+  @needs-same-org-user
   Scenario: After valid and hostile requests the logs hold no token and no secret
     Given a valid token for "alice"
     When the client calls "list_tickets"

@@ -266,7 +266,7 @@ Feature: 14. Asymmetric keys through JWKS
   # Requirement: Target contract §2: a bearer token appearing in the logs is a failure, in JWKS mode too (MCP 2025-06-18 Token Theft).
   # Why must: as auth-12.1: the contract names any token in the logs a failure, and nothing a target must log needs one.
   @must @auth-14.18 @jwks @needs-logs @core-app @mcp-2025-06-18
-  @needs-signing-key @needs-narrow-token
+  @needs-same-org-user
   Scenario: After RS256 and ES256 requests the logs hold no token
     Given a valid "RS256" token for "alice"
     When the client calls "whoami"

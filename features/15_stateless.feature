@@ -201,13 +201,14 @@ Feature: 15. Stateless requests (MCP 2026-07-28)
 
   # Requirement: MCP 2026-07-28 Caching, Cache Scope Field: "`"public"`: The response does not contain user-specific data. Any client, shared gateway, or caching proxy MAY store and serve the cached response to any user."; "`"private"` is appropriate for ... filtered list results that vary per user"; Security Considerations: server implementors "should ensure that the `cacheScope` correctly reflects the intended visibility of the primitive".
   @should @auth-15.13 @mcp-2026-07-28
-  @needs-signing-key
+  @needs-same-org-user
   Scenario: A tools/list that depends on the caller is not marked for shared caches
     When "alice" and "gina" list the tools
     Then a tools/list that differs between them is not marked cacheScope "public"
 
   # Requirement: The suite's advice: a subscriptions/listen stream is authorized by the token that opened it, so it should not outlive that token's exp (MCP 2026-07-28 Security Best Practices: "MCP servers that implement authorization MUST verify all inbound requests"; no text says when a long-lived stream must end).
   @may @hardening @auth-15.14 @mcp-2026-07-28
+  @needs-signing-key
   Scenario: A subscriptions/listen stream is not served past its token's exp
     Given a valid token for "alice" that expires in 2 s
     When the client listens for tool list changes

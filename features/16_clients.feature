@@ -106,15 +106,17 @@ Feature: 16. Real clients
 
   # Requirement: Suite advice (no MCP revision requires it): a client refreshes its access token and goes on with the session it has; MCP 2025-06-18 authorization: "authorization MUST be included in every HTTP request from client to server, even if they are part of the same logical session", so each request is judged by its own token, not by the one that opened the session.
   @may @hardening @auth-16.8 @needs-sessions @mcp-2025-06-18
+  @needs-signing-key
   Scenario: A fresh token of the same user goes on with the same session
     Given "alice" has opened a session
-    And a valid token for "alice"
+    And a fresh token for "alice"
     When the client calls "whoami" on the session of "alice"
     Then the tool succeeds
     And the result field "user_id" is "user-alice"
 
   # Requirement: Suite advice (no MCP revision requires it): a GET stream is not served past the expiry of the token that opened it; the client reopens it with a fresh token, which is checked like any request (MCP 2025-11-25: "Invalid or expired tokens MUST receive a HTTP 401 response").
   @may @hardening @auth-16.9 @needs-sessions @mcp-2025-11-25
+  @needs-signing-key
   Scenario: A GET stream ends when its token expires
     Given a valid token for "alice" that expires in 2 s
     When the client opens the GET stream for 6 s

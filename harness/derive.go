@@ -234,22 +234,25 @@ var derivations = map[string]derivation{
 	"four segments": keep(func(h, p, s string, _, _ map[string]any) (string, error) {
 		return h + "." + p + "." + s + "." + s, nil
 	}),
+	// The two re-encodings touch the signature only: the signing input (the
+	// header and payload text, RFC 7515 §5.2) stays the issuer's, so a
+	// verifier that decodes leniently finds the signature valid, and only a
+	// base64url check refuses the token (RFC 7515 §2).
 	"padded base64": keep(func(h, p, s string, _, _ map[string]any) (string, error) {
-		pad := func(x string) string { return x + strings.Repeat("=", (4-len(x)%4)%4) }
-		out := pad(h) + "." + pad(p) + "." + pad(s)
-		if !strings.Contains(out, "=") { // every part a multiple of 4: pad the payload anyway
-			out = h + "." + p + "====." + s
+		if pad := (4 - len(s)%4) % 4; pad > 0 {
+			return h + "." + p + "." + s + strings.Repeat("=", pad), nil
 		}
-		return out, nil
+		// A signature of whole 4-character groups takes no padding: pad
+		// the payload, which a lenient verifier then refuses for the
+		// signature.
+		return h + "." + p + "====." + s, nil
 	}),
-	"standard base64 alphabet": keep(func(_, _, s string, header, payload map[string]any) (string, error) {
-		payload["note"] = "????????" // encodes to '/' in the standard alphabet
-		enc := base64.RawStdEncoding
-		sig, err := base64.RawURLEncoding.DecodeString(s)
-		if err != nil {
-			return "", err
+	"standard base64 alphabet": keep(func(h, p, s string, _, _ map[string]any) (string, error) {
+		std := strings.NewReplacer("-", "+", "_", "/").Replace(s)
+		if std == s {
+			return "", &MaterialError{Need: NeedSigningKey, Reason: "the signature of user A's token has no '-' or '_', so it reads the same in the standard alphabet; a token in that alphabet needs the issuer's key"}
 		}
-		return enc.EncodeToString(mustJSON(header)) + "." + enc.EncodeToString(mustJSON(payload)) + "." + enc.EncodeToString(sig), nil
+		return h + "." + p + "." + std, nil
 	}),
 	"header not json": keep(func(_, p, s string, header, _ map[string]any) (string, error) {
 		return b64(fmt.Appendf(nil, `{alg:%q,typ:"JWT"}`, header["alg"])) + "." + p + "." + s, nil

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/mcpauthspec/mcpauthspec/refserver"
@@ -28,6 +30,9 @@ type EmbeddedOptions struct {
 	// the reference server with its URL (JWT_JWKS_URL) instead of the
 	// shared secret.
 	JWKS bool
+	// LogFile, if set, receives a copy of the server's log as it is
+	// written: a deployment's log file, as a profile names it (log_file).
+	LogFile string
 }
 
 // StartEmbedded runs the fake backend and the reference server in this
@@ -54,7 +59,17 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (t *Target, err er
 
 	logs := &logBuffer{}
 	t.Logs = logs.Bytes
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logOut io.Writer = logs
+	if opts.LogFile != "" {
+		f, err := os.OpenFile(opts.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			ln.Close()
+			return t, fmt.Errorf("reference server log file: %w", err)
+		}
+		t.onClose(f.Close)
+		logOut = io.MultiWriter(logs, f)
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := refserver.Config{
 		ListenAddr:   ln.Addr().String(),
 		Secret:       is.Secret,

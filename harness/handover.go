@@ -13,17 +13,20 @@ import (
 
 // HandOverOptions say where the tokens of HandOver go.
 type HandOverOptions struct {
-	Dir    string                  // files: the profile, user_b's token file, the narrow token's file
+	Dir    string                  // files: the profile and the token files of user_b, narrow and same_org
 	Setenv func(key, value string) // sets the variables of user_a and other_audience (t.Setenv)
 	Prefix string                  // of the variable names; "" means MCPAUTHSPEC_SUPPLIED
+	// LogFile is the target's log file (EmbeddedOptions.LogFile), named in
+	// the profile as log_file; "" names none.
+	LogFile string
 }
 
 // HandOver plays an identity provider for a target the suite started: it
-// mints the four tokens of a supplied-token run (RS256 with the target's
+// mints the five tokens of a supplied-token run (RS256 with the target's
 // key set in JWKS mode, else HS256 with its secret) and writes a profile
 // that hands them over the way a user would (user_a and other_audience in
-// environment variables, user_b in a file, the narrow token through
-// token_cmd). The run that loads the profile holds none of the keys. It
+// environment variables, user_b and same_org in files, the narrow token
+// through token_cmd). The run that loads the profile holds none of the keys. It
 // returns the profile's path.
 func HandOver(src *Target, o HandOverOptions) (string, error) {
 	if src.Issuer == nil {
@@ -54,8 +57,14 @@ func HandOver(src *Target, o HandOverOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bFile, nFile := filepath.Join(o.Dir, "user_b.jwt"), filepath.Join(o.Dir, "narrow.jwt")
-	for path, tok := range map[string]string{bFile: b + "\n", nFile: narrow} {
+	// The second user of A's organization: erin, who holds write without
+	// read, plays the scope and identity rows no other token can.
+	same, err := mint("erin", nil)
+	if err != nil {
+		return "", err
+	}
+	bFile, nFile, sFile := filepath.Join(o.Dir, "user_b.jwt"), filepath.Join(o.Dir, "narrow.jwt"), filepath.Join(o.Dir, "same_org.jwt")
+	for path, tok := range map[string]string{bFile: b + "\n", nFile: narrow, sFile: "Bearer " + same + "\n"} {
 		if err := os.WriteFile(path, []byte(tok), 0o600); err != nil {
 			return "", err
 		}
@@ -67,6 +76,7 @@ func HandOver(src *Target, o HandOverOptions) (string, error) {
 		"user_b":         map[string]string{"token_file": bFile},
 		"narrow":         map[string]string{"token_cmd": "cat " + shellQuote(nFile)},
 		"other_audience": map[string]string{"token_env": o.Prefix + "_OTHER_AUDIENCE"},
+		"same_org":       map[string]string{"token_file": sFile},
 	}
 	p := map[string]any{
 		"issuer":   src.Issuer.Issuer,
@@ -79,6 +89,9 @@ func HandOver(src *Target, o HandOverOptions) (string, error) {
 	}
 	if src.BackendURL != "" {
 		p["backend_admin_url"] = src.BackendURL
+	}
+	if o.LogFile != "" {
+		p["log_file"] = o.LogFile
 	}
 	out, err := yaml.Marshal(p)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 
 // Supplied tokens: a deployment whose tokens come from an identity provider
 // the suite cannot sign for (Auth0, Keycloak, Entra ID…). The profile names
-// up to four tokens the provider issued; every attack that needs no key is
+// up to five tokens the provider issued; every attack that needs no key is
 // derived from them (derive.go), the rest is skipped with the reason.
 
 // ErrNeedsSigningKey is returned by every minting path of a supplied-token
@@ -32,6 +32,7 @@ const (
 	RoleUserB         = "user_b"         // a user of another organization (carol)
 	RoleNarrow        = "narrow"         // user A with fewer scopes
 	RoleOtherAudience = "other_audience" // the same issuer, minted for another audience
+	RoleSameOrg       = "same_org"       // another user of A's organization, any scopes
 )
 
 // TokenSpec says where one supplied token comes from: exactly one of an
@@ -50,6 +51,7 @@ type SuppliedTokens struct {
 	UserB         *TokenSpec `yaml:"user_b"`
 	Narrow        *TokenSpec `yaml:"narrow"`
 	OtherAudience *TokenSpec `yaml:"other_audience"`
+	SameOrg       *TokenSpec `yaml:"same_org"`
 	// JWKSURI names the issuer's key set when discovery (resource metadata
 	// → RFC 8414 metadata → jwks_uri) cannot find it. Public keys only.
 	JWKSURI string `yaml:"jwks_uri"`
@@ -71,7 +73,7 @@ func (st *SuppliedTokens) checkProfile(p *Profile) error {
 }
 
 func (st *SuppliedTokens) specs() map[string]*TokenSpec {
-	return map[string]*TokenSpec{RoleUserA: st.UserA, RoleUserB: st.UserB, RoleNarrow: st.Narrow, RoleOtherAudience: st.OtherAudience}
+	return map[string]*TokenSpec{RoleUserA: st.UserA, RoleUserB: st.UserB, RoleNarrow: st.Narrow, RoleOtherAudience: st.OtherAudience, RoleSameOrg: st.SameOrg}
 }
 
 // check reports a configuration error in one line.
@@ -322,7 +324,7 @@ func identify(tok string) (Identity, error) {
 // MaterialError says what material a step lacks in a supplied-token run;
 // the step layer turns it into a skip.
 type MaterialError struct {
-	Need   string // signing-key, user-b, narrow-token, other-audience
+	Need   string // signing-key, user-b, narrow-token, other-audience, same-org-user
 	Reason string
 }
 
@@ -342,6 +344,9 @@ const (
 	NeedUserB         = "user-b"
 	NeedNarrow        = "narrow-token"
 	NeedOtherAudience = "other-audience"
+	// NeedSameOrg: another member of A's organization in a scenario where
+	// A appears too, which the narrow token (A's own) cannot play.
+	NeedSameOrg = "same-org-user"
 )
 
 func needKey(format string, args ...any) error {
@@ -374,12 +379,56 @@ func CastRole(name string) (role, need string) { return castRole(name) }
 // Play returns the token and identity of the supplied token that plays the
 // cast member u. A token plays a cast member only when its scopes are the
 // member's exactly (the scenarios rely on them) and, for user B, when its
-// organization differs from user A's.
+// organization differs from user A's. Another member of A's organization is
+// played by the same_org token when its scopes are theirs, else by the
+// narrow token.
 func (s *Supplied) Play(ctx context.Context, u User) (string, User, error) {
+	tok, played, _, err := s.PlayRole(ctx, u, true)
+	return tok, played, err
+}
+
+// PlayRole is Play, and says which role played u. With narrowOK false the
+// narrow token (user A's own) does not play another member of A's
+// organization: the scenario has user A in it as well.
+func (s *Supplied) PlayRole(ctx context.Context, u User, narrowOK bool) (string, User, string, error) {
 	role, need := castRole(u.Name)
 	if role == "" {
-		return "", User{}, needKey("a token for %q (org %s, scopes %q)", u.Name, u.OrgID, strings.Join(u.Scopes, " "))
+		return "", User{}, "", needKey("a token for %q (org %s, scopes %q)", u.Name, u.OrgID, strings.Join(u.Scopes, " "))
 	}
+	if role == RoleNarrow {
+		tok, played, err := s.playSameOrg(ctx, u)
+		if err == nil || !narrowOK {
+			return tok, played, RoleSameOrg, err
+		}
+		if !s.Has(RoleNarrow) && s.Has(RoleSameOrg) {
+			return "", User{}, "", err
+		}
+	}
+	tok, played, err := s.playAs(ctx, u, role, need)
+	return tok, played, role, err
+}
+
+// playSameOrg plays u, a member of A's organization other than A, with the
+// same_org token: another user of that organization with exactly u's scopes.
+func (s *Supplied) playSameOrg(ctx context.Context, u User) (string, User, error) {
+	if !s.Has(RoleSameOrg) {
+		return "", User{}, &MaterialError{Need: NeedSameOrg, Reason: fmt.Sprintf("needs a supplied same_org token (another user of A's organization; plays %q beside user A); the profile has none", u.Name)}
+	}
+	tok, played, err := s.playAs(ctx, u, RoleSameOrg, NeedSameOrg)
+	if err != nil {
+		return "", User{}, err
+	}
+	a, err := s.Identity(ctx, RoleUserA)
+	if err != nil {
+		return "", User{}, err
+	}
+	if played.OrgID != a.OrgID || played.Subject == a.Subject {
+		return "", User{}, &MaterialError{Need: NeedSameOrg, Reason: "the same_org token must name another user (sub) of user_a's organization (org_id)"}
+	}
+	return tok, played, nil
+}
+
+func (s *Supplied) playAs(ctx context.Context, u User, role, need string) (string, User, error) {
 	if !s.Has(role) {
 		return "", User{}, &MaterialError{Need: need, Reason: fmt.Sprintf("needs a supplied %s token (plays %q); the profile has none", role, u.Name)}
 	}

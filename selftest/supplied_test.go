@@ -42,6 +42,8 @@ type suppliedOutcome struct {
 }
 
 func runSupplied(ctx context.Context, opts harness.EmbeddedOptions, dir string, env *sync.Map) suppliedOutcome {
+	// The deployment's log file, named in the profile (log_file).
+	opts.LogFile = filepath.Join(dir, "server.log")
 	src, err := harness.StartEmbedded(ctx, opts)
 	if src != nil {
 		defer src.Close()
@@ -51,7 +53,7 @@ func runSupplied(ctx context.Context, opts harness.EmbeddedOptions, dir string, 
 	}
 	// Each run its own variable names: runs share the process environment.
 	prefix := fmt.Sprintf("MCPAUTHSPEC_KM_%s", strings.ToUpper(strings.NewReplacer("-", "_", "/", "_").Replace(filepath.Base(dir))))
-	profile, err := harness.HandOver(src, harness.HandOverOptions{Dir: dir, Prefix: prefix, Setenv: func(k, v string) {
+	profile, err := harness.HandOver(src, harness.HandOverOptions{Dir: dir, Prefix: prefix, LogFile: opts.LogFile, Setenv: func(k, v string) {
 		env.Store(k, true)
 		_ = os.Setenv(k, v)
 	}})
@@ -66,15 +68,21 @@ func runSupplied(ctx context.Context, opts harness.EmbeddedOptions, dir string, 
 	if err != nil {
 		return suppliedOutcome{err: err}
 	}
-	rep, err := runner.Run(ctx, runner.Options{Target: ext, Concurrency: 1, LoadCalls: loadCalls})
+	// The wires of the kill matrix, named: a mutant that refuses every
+	// token cannot be asked which revisions it speaks.
+	rep, err := runner.Run(ctx, runner.Options{Target: ext, Concurrency: 1, LoadCalls: loadCalls, Revisions: selftestRevisions})
 	if err != nil {
 		return suppliedOutcome{err: err}
 	}
 	o := suppliedOutcome{skipped: map[string]string{}}
+	failed := map[string]bool{} // each scenario once, whichever wires it failed on
 	for _, r := range rep.Results {
 		switch r.Status {
 		case runner.Failed:
-			o.failed = append(o.failed, r.ID)
+			if !failed[r.ID] {
+				failed[r.ID] = true
+				o.failed = append(o.failed, r.ID)
+			}
 		case runner.Skipped:
 			o.skipped[r.ID] = r.Message
 		}

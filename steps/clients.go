@@ -65,14 +65,32 @@ func requestCarriesOrigin(ctx context.Context, origin string) error {
 }
 
 // validTokenExpiringIn mints a valid token of name whose exp is n seconds
-// from now.
+// from now. Only the issuer's key makes one: a supplied token's exp changed
+// under its signature is refused for the signature, never served.
 func validTokenExpiringIn(ctx context.Context, name string, n int) error {
+	if get(ctx).env.Target.Supplied != nil {
+		return material(&harness.MaterialError{Need: harness.NeedSigningKey,
+			Reason: fmt.Sprintf("a valid token that expires in %d s needs the issuer's key", n)})
+	}
 	exp := time.Now().Add(time.Duration(n) * time.Second).Unix()
 	if err := tokenWith(ctx, name, map[string]json.RawMessage{"exp": json.RawMessage(fmt.Sprint(exp))}, nil); err != nil {
 		return err
 	}
 	get(ctx).tokenExp = time.Unix(exp, 0)
 	return nil
+}
+
+// freshTokenFor is a valid token of name other than the one its session
+// was opened with: a client's refreshed token. A supplied token is the same
+// token in every step, so only the issuer's key makes a fresh one.
+func freshTokenFor(ctx context.Context, name string) error {
+	s := get(ctx)
+	if s.env.Target.Supplied != nil {
+		return material(&harness.MaterialError{Need: harness.NeedSigningKey,
+			Reason: "a fresh token of a user who has a session needs the issuer's key: the supplied token is the one that opened it"})
+	}
+	// Minted tokens differ by their random jti (harness.Issuer.Token).
+	return validTokenFor(ctx, name)
 }
 
 func clientCallsWithOnSession(ctx context.Context, tool, args, owner string) error {

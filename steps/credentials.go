@@ -98,6 +98,15 @@ func buildCase(ctx context.Context, c harness.HostileCase, userName string) erro
 	}
 	s.user = u
 	s.noteTampered(nil, c.Name)
+	if sup := s.env.Target.Supplied; sup != nil && s.noNarrow {
+		// The case is derived from the token that plays u, which may not
+		// be the narrow one here (harness.Supplied.Derive prefers same_org).
+		if _, _, _, err := sup.PlayRole(ctx, u, false); err != nil && u.Name != "alice" {
+			if role, _ := harness.CastRole(u.Name); role == harness.RoleNarrow {
+				return material(err)
+			}
+		}
+	}
 	// Each scenario points at its own attacker path.
 	tok, err := s.env.Target.Tokens().Hostile(ctx, c, u, s.env.attacker.URL+s.attackPath)
 	if err != nil {

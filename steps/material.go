@@ -27,6 +27,7 @@ var materialTags = map[string]string{
 	harness.NeedUserB:         "@needs-user-b",
 	harness.NeedNarrow:        "@needs-narrow-token",
 	harness.NeedOtherAudience: "@needs-other-audience",
+	harness.NeedSameOrg:       "@needs-same-org-user",
 }
 
 // materialRule maps the steps matching pattern to their needs; jwks is true
@@ -83,6 +84,10 @@ var materialTable = []materialRule{
 		return out
 	}},
 	{regexp.MustCompile(`^the acceptable token "([^"]*)"$`), needs(harness.NeedSigningKey)},
+	// A valid token about to expire, or a fresh one beside the token that
+	// opened a session: a supplied token is neither.
+	{regexp.MustCompile(`^a valid token for "([^"]*)" that expires in \d+ s$`), needs(harness.NeedSigningKey)},
+	{regexp.MustCompile(`^a fresh token for "([^"]*)"$`), needs(harness.NeedSigningKey)},
 	{regexp.MustCompile(`^"([^"]*)" has opened a session$`), func(m []string, _ bool) []string { return castNeeds(m[1]) }},
 	{regexp.MustCompile(`^(\d+) concurrent calls run as (.*)$`), func(m []string, _ bool) []string {
 		var out []string
@@ -155,9 +160,6 @@ func scenarioNeeds(tags, stepTexts []string) []string {
 	jwks := hasTag(tags, tagJWKS)
 	set := map[string]bool{}
 	accepts := false
-	// Cast members by the supplied role that would play them, in order of
-	// appearance: one token cannot play two people.
-	byRole := map[string][]string{}
 	for _, text := range stepTexts {
 		accepts = accepts || acceptance.MatchString(text)
 		for _, r := range materialTable {
@@ -167,24 +169,18 @@ func scenarioNeeds(tags, stepTexts []string) []string {
 				}
 			}
 		}
-		for _, q := range castMention.FindAllStringSubmatch(text, -1) {
-			if _, ok := harness.Users[q[1]]; !ok {
-				continue
-			}
-			role, _ := harness.CastRole(q[1])
-			if !slices.Contains(byRole[role], q[1]) {
-				byRole[role] = append(byRole[role], q[1])
-			}
-		}
-		if strings.Contains(text, `token for "alice" with scope`) && !slices.Contains(byRole[harness.RoleNarrow], "alice") {
-			byRole[harness.RoleNarrow] = append(byRole[harness.RoleNarrow], "alice")
-		}
 	}
-	// The narrow token is user A's: it cannot play another member of A's
-	// organization in a scenario where alice appears; and neither it nor
-	// user B's token can play two members at once.
-	if names := byRole[harness.RoleNarrow]; len(names) > 1 || (len(names) == 1 && names[0] != "alice" && len(byRole[harness.RoleUserA]) > 0) {
+	byRole := castByRole(stepTexts)
+	// Neither the narrow token, nor the same_org one, nor user B's can play
+	// two members at once.
+	if len(byRole[harness.RoleNarrow]) > 1 {
 		set[harness.NeedSigningKey] = true
+	}
+	// The narrow token is user A's: another member of A's organization in a
+	// scenario where alice appears is played by the same_org token only.
+	if narrowExcluded(byRole) {
+		delete(set, harness.NeedNarrow)
+		set[harness.NeedSameOrg] = true
 	}
 	if len(byRole[harness.RoleUserB]) > 1 {
 		set[harness.NeedSigningKey] = true
@@ -203,6 +199,36 @@ func scenarioNeeds(tags, stepTexts []string) []string {
 	return out
 }
 
+// castByRole lists the cast members the steps name by the supplied role
+// that would play them (harness.CastRole), in order of appearance; alice
+// with fewer scopes counts as a member the narrow token plays.
+func castByRole(stepTexts []string) map[string][]string {
+	byRole := map[string][]string{}
+	for _, text := range stepTexts {
+		for _, q := range castMention.FindAllStringSubmatch(text, -1) {
+			if _, ok := harness.Users[q[1]]; !ok {
+				continue
+			}
+			role, _ := harness.CastRole(q[1])
+			if !slices.Contains(byRole[role], q[1]) {
+				byRole[role] = append(byRole[role], q[1])
+			}
+		}
+		if strings.Contains(text, `token for "alice" with scope`) && !slices.Contains(byRole[harness.RoleNarrow], "alice") {
+			byRole[harness.RoleNarrow] = append(byRole[harness.RoleNarrow], "alice")
+		}
+	}
+	return byRole
+}
+
+// narrowExcluded: one member of A's organization other than alice, in a
+// scenario where alice appears, which the narrow token (alice's own)
+// cannot play.
+func narrowExcluded(byRole map[string][]string) bool {
+	names := byRole[harness.RoleNarrow]
+	return len(names) == 1 && names[0] != "alice" && len(byRole[harness.RoleUserA]) > 0
+}
+
 // materialSkip is why a scenario cannot run with the target's supplied
 // tokens ("" when it can, or when the suite holds the key).
 func materialSkip(env *Env, p *godog.Scenario) string {
@@ -210,12 +236,8 @@ func materialSkip(env *Env, p *godog.Scenario) string {
 	if sup == nil {
 		return ""
 	}
-	texts := make([]string, len(p.Steps))
-	for i, st := range p.Steps {
-		texts[i] = st.Text
-	}
 	var missing []string
-	for _, n := range scenarioNeeds(tagNames(p), texts) {
+	for _, n := range scenarioNeeds(tagNames(p), stepTexts(p)) {
 		if !hasMaterial(sup, n) {
 			missing = append(missing, n)
 		}
@@ -226,12 +248,24 @@ func materialSkip(env *Env, p *godog.Scenario) string {
 	return fmt.Sprintf("needs %s, which this run with supplied tokens lacks", strings.Join(missing, ", "))
 }
 
+func stepTexts(p *godog.Scenario) []string {
+	texts := make([]string, len(p.Steps))
+	for i, st := range p.Steps {
+		texts[i] = st.Text
+	}
+	return texts
+}
+
 func hasMaterial(sup *harness.Supplied, need string) bool {
 	switch need {
 	case harness.NeedUserB:
 		return sup.Has(harness.RoleUserB)
 	case harness.NeedNarrow:
-		return sup.Has(harness.RoleNarrow)
+		// The members of A's organization the narrow token plays, the
+		// same_org token may play; rows it cannot skip at run time.
+		return sup.Has(harness.RoleNarrow) || sup.Has(harness.RoleSameOrg)
+	case harness.NeedSameOrg:
+		return sup.Has(harness.RoleSameOrg)
 	case harness.NeedOtherAudience:
 		return sup.Has(harness.RoleOtherAudience)
 	}
@@ -268,7 +302,7 @@ func (s *scenario) castValue(ctx context.Context, v string) string {
 		if v != u.Subject && v != u.OrgID {
 			continue
 		}
-		if _, played, err := sup.Play(ctx, u); err == nil {
+		if _, played, _, err := sup.PlayRole(ctx, u, !s.noNarrow); err == nil {
 			if v == u.Subject {
 				return played.Subject
 			}
@@ -284,7 +318,7 @@ func (s *scenario) castUser(ctx context.Context, name string) (harness.User, err
 	if err != nil || s.env.Target.Supplied == nil {
 		return u, err
 	}
-	if _, played, err := s.env.Target.Supplied.Play(ctx, u); err == nil {
+	if _, played, _, err := s.env.Target.Supplied.PlayRole(ctx, u, !s.noNarrow); err == nil {
 		return played, nil
 	}
 	return u, nil
@@ -302,7 +336,10 @@ func suppliedJWKSToken(ctx context.Context, alg, name string) error {
 	if err != nil {
 		return err
 	}
-	role, _ := harness.CastRole(name)
+	_, _, role, err := s.env.Target.Supplied.PlayRole(ctx, u, !s.noNarrow)
+	if err != nil {
+		return material(err)
+	}
 	who, err := s.env.Target.Supplied.Identity(ctx, role)
 	if err != nil {
 		return err

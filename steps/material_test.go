@@ -26,7 +26,7 @@ func materialTagLine(needsPerPickle [][]string) string {
 		return ""
 	}
 	var tags []string
-	for _, need := range []string{harness.NeedSigningKey, harness.NeedUserB, harness.NeedNarrow, harness.NeedOtherAudience} {
+	for _, need := range []string{harness.NeedSigningKey, harness.NeedUserB, harness.NeedNarrow, harness.NeedOtherAudience, harness.NeedSameOrg} {
 		all := true
 		for _, ns := range needsPerPickle {
 			all = all && slices.Contains(ns, need)
@@ -109,7 +109,7 @@ func withMaterialTags(t *testing.T, name string, data []byte) []byte {
 // TestMaterialTags checks that every scenario carries, on a tag line of its
 // own directly above its Scenario line, the material tags its steps call
 // for (@needs-signing-key, @needs-user-b, @needs-narrow-token,
-// @needs-other-audience), and no other. go test ./steps -run
+// @needs-other-audience, @needs-same-org-user), and no other. go test ./steps -run
 // TestMaterialTags -update rewrites them.
 func TestMaterialTags(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "features", "*.feature"))
@@ -146,7 +146,9 @@ func TestScenarioNeeds(t *testing.T) {
 		{[]string{"@jwks"}, []string{`a valid token for "alice"`}, []string{harness.NeedSigningKey}},
 		{nil, []string{`a valid token for "carol"`}, []string{harness.NeedUserB}},
 		{nil, []string{`a valid token for "bob"`}, []string{harness.NeedNarrow}},
-		{nil, []string{`"alice" has opened a session`, `a valid token for "bob"`}, []string{harness.NeedNarrow, harness.NeedSigningKey}},
+		{nil, []string{`"alice" has opened a session`, `a valid token for "bob"`}, []string{harness.NeedSameOrg}},
+		{nil, []string{`a valid token for "bob"`, `a valid token for "erin"`}, []string{harness.NeedNarrow, harness.NeedSigningKey}},
+		{nil, []string{`"alice" has opened a session`, `a token for "alice" with scope "read"`, `a valid token for "bob"`}, []string{harness.NeedNarrow, harness.NeedSigningKey}},
 		{nil, []string{`a valid token for "carol"`, `a valid token for "dave"`}, []string{harness.NeedSigningKey, harness.NeedUserB}},
 		{nil, []string{`a token for "alice" with scope "read"`}, []string{harness.NeedNarrow}},
 		{nil, []string{`a token for "alice" with claim "aud" set to "\"core-api\""`}, []string{harness.NeedOtherAudience}},

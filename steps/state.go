@@ -129,6 +129,7 @@ type scenario struct {
 	tokenFault string // SHA-256 of the token a fault was set for, if any
 
 	tampered bool            // a supplied token's claim was changed under its signature (material.go)
+	noNarrow bool            // alice and another member of her organization: the narrow token plays neither (material.go)
 	client   *clientScenario // clients.go
 }
 
@@ -157,7 +158,13 @@ func get(ctx context.Context) *scenario {
 
 // validToken returns a fresh valid token of u and remembers it.
 func (s *scenario) validToken(u harness.User) (string, error) {
-	tok, _, err := s.env.Target.Tokens().Play(context.Background(), u)
+	var tok string
+	var err error
+	if sup := s.env.Target.Supplied; sup != nil {
+		tok, _, _, err = sup.PlayRole(context.Background(), u, !s.noNarrow)
+	} else {
+		tok, _, err = s.env.Target.Tokens().Play(context.Background(), u)
+	}
 	if err != nil {
 		return "", material(err)
 	}

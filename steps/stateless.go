@@ -41,9 +41,15 @@ func (e *Env) Revision() string {
 // requests of a run, and in JWKS mode the target's first key fetch.
 func (e *Env) Speaks(ctx context.Context) ([]string, error) {
 	alice := harness.Users["alice"]
-	tok, err := e.Target.Issuer.Token(alice)
-	if e.Target.Keys != nil { // JWKS mode: the shared secret signs nothing the target accepts
-		tok, err = e.Target.Keys.Token(e.Target.Issuer, alice, "RS256")
+	var tok string
+	var err error
+	switch t := e.Target; {
+	case t.Supplied != nil: // user A's supplied token: the suite holds no key
+		tok, _, err = t.Supplied.Play(ctx, alice)
+	case t.Keys != nil: // JWKS mode: the shared secret signs nothing the target accepts
+		tok, err = t.Keys.Token(t.Issuer, alice, "RS256")
+	default:
+		tok, err = t.Issuer.Token(alice)
 	}
 	if err != nil {
 		return nil, err

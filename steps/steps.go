@@ -114,6 +114,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 		if reason := materialSkip(env, p); reason != "" {
 			return ctx, skip("%s", reason)
 		}
+		s.noNarrow = narrowExcluded(castByRole(stepTexts(p)))
 		s.serial = hasTag(tags, tagSerial)
 		if s.serial {
 			env.quiet.Lock()
@@ -266,6 +267,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	// log scan (clients.go; features/16_clients.feature).
 	step(sc, `^the request carries the Origin "([^"]*)"$`, requestCarriesOrigin)
 	step(sc, `^a valid token for "([^"]*)" that expires in (\d+) s$`, validTokenExpiringIn)
+	step(sc, `^a fresh token for "([^"]*)"$`, freshTokenFor)
 	step(sc, `^the client calls "([^"]*)" with (\{.*\}) on the session of "([^"]*)"$`, clientCallsWithOnSession)
 	step(sc, `^the client opens the GET stream for (\d+) s$`, clientOpensStreamFor)
 	step(sc, `^the client follows the challenge to the resource metadata$`, followChallengeToMetadata)

@@ -255,7 +255,7 @@ func TestProfileGapsSkip(t *testing.T) {
 		name, profile, tags, reason string
 	}{
 		{"only whoami mapped", base + "tools:\n  whoami: whoami\n", "@auth-9.4 or @auth-9.5", "maps no tool"},
-		{"no fixtures", base, "not @load", "names no fixture"},
+		{"no fixtures", base, "not @hardening", "names no fixture"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
