@@ -159,7 +159,7 @@ Feature: 4. Challenges
   Scenario: A 403 insufficient_scope has a JSON body
     Given a valid token for "bob"
     When the client calls "create_ticket" with {"title": "bob tries to write"}
-    Then the response status is 403
+    Then the response status is 403, or the scenario is skipped
     And the response body is JSON
 
   # Requirement: Suite advice (no source asks for a body): a 400 for a malformed authorization request carries a small JSON body.
@@ -167,7 +167,7 @@ Feature: 4. Challenges
   Scenario: A 400 for two Authorization headers has a JSON body
     Given the Authorization headers "Bearer {token}" and "Bearer {forged}"
     When the client sends "initialize"
-    Then the response status is 400
+    Then the response status is 400, or the scenario is skipped
     And the response body is JSON
 
   # Requirement: Suite advice (no published source forbids it): a refusal never repeats the token it refuses, which would carry the credential into every log and proxy that keeps error answers.
@@ -187,19 +187,17 @@ Feature: 4. Challenges
       | payload not json       |
       | exp in the past        |
 
-  # Requirement: Suite advice (no published source forbids it): a 403 does not echo the caller's valid token.
+  # Requirement: Suite advice (no published source forbids it): the answer to a call beyond the token's scope (a 403, or whatever the target answers) does not echo the caller's valid token.
   @may @hardening @auth-4.15 @core-app
   @needs-narrow-token
-  Scenario: A 403 insufficient_scope does not echo the token
+  Scenario: The answer to a call beyond the token's scope does not echo the token
     Given a valid token for "bob"
     When the client calls "create_ticket" with {"title": "bob tries to write"}
-    Then the response status is 403
-    And the response does not contain the token
+    Then the response does not contain the token
 
-  # Requirement: Suite advice (no published source forbids it): a 400 for two credentials does not echo either of them.
+  # Requirement: Suite advice (no published source forbids it): the answer to two credentials (a 400, or whatever the target answers) does not echo either of them.
   @may @hardening @auth-4.16 @rfc6750 @core-app
-  Scenario: A 400 for two Authorization headers does not echo the token
+  Scenario: The answer to two Authorization headers does not echo the token
     Given the Authorization headers "Bearer {token}" and "Bearer {forged}"
     When the client sends "initialize"
-    Then the request is refused
-    And the response does not contain the token
+    Then the response does not contain the token

@@ -72,7 +72,7 @@ Feature: 13. Load and limits
       | a request body of 16384 KiB         | 4096 |
       | a token of 60 KiB of periods        | 512  |
 
-  # Requirement: RFC 6585 §5: "The 431 status code indicates that the server is unwilling to process the request because its header fields are too large"; RFC 9110 §15.5.14: "The 413 (Content Too Large) status code indicates that the server is refusing to process a request because the request content is larger than the server is willing or able to process"; RFC 6750 §3.1: invalid_token, "The resource SHOULD respond with the HTTP 401 (Unauthorized) status code". Sizes past the reference server's limits (64 KiB of headers, 1 MiB of body, 8 KiB of token); a target with other limits may answer otherwise, correctly.
+  # Requirement: RFC 6585 §5: "The 431 status code indicates that the server is unwilling to process the request because its header fields are too large"; RFC 9110 §15.5.14: "The 413 (Content Too Large) status code indicates that the server is refusing to process a request because the request content is larger than the server is willing or able to process"; RFC 6750 §3.1: invalid_token, "The resource SHOULD respond with the HTTP 401 (Unauthorized) status code". Sizes past the reference server's limits (64 KiB of headers, 1 MiB of body, 8 KiB of token). No source sets a limit: a target whose limit is higher reads the request and answers what it is (401 for the garbage token, a served body), and passes.
   @may @auth-13.3 @rfc6585 @rfc9110 @rfc6750
   Scenario Outline: An oversized request gets the status of its kind: <request>
     Given a valid token for "alice"
@@ -80,10 +80,10 @@ Feature: 13. Load and limits
     Then the oversized request got the status <status>
 
     Examples:
-      | request                            | status     |
-      | an Authorization header of 128 KiB | 431        |
-      | a request body of 2048 KiB         | 413        |
-      | a token of 16 KiB of periods       | 401 or 431 |
+      | request                            | status            |
+      | an Authorization header of 128 KiB | 431 or 401        |
+      | a request body of 2048 KiB         | 413 or 2xx        |
+      | a token of 16 KiB of periods       | 401 or 431        |
 
   # Requirement: Suite advice, no source requires it (MCP 2025-11-25 basic/lifecycle, Timeouts: "Implementations SHOULD establish timeouts for all sent requests, to prevent hung connections and resource exhaustion" is about requests a party sends, not those it receives): a client that sends its request headers one byte at a time (slowloris) is cut off by a header timeout; the reference server's is 5 s (MCP_READ_HEADER_TIMEOUT, 1 s for targets the harness starts).
   @may @hardening @auth-13.4 @mcp-2025-11-25 @core-app

@@ -69,7 +69,7 @@ Feature: 14. Asymmetric keys through JWKS
     Then the response status is 401
 
   # Requirement: The claim rules of feature 3 hold for RS256 tokens too (RFC 7519 §4.1, RFC 8707): a correctly signed token with a wrong claim MUST be rejected with 401 (MCP 2025-06-18 Token Handling).
-  # Why must: each row breaks a MUST of RFC 7519 §4.1 (exp long past, nbf far ahead, aud without the target, another iss) or of contract §3 (org_id and sub are required strings), so the token is invalid under every reading; 401 is the status MCP names. The challenge's error attribute (a SHOULD) is not checked.
+  # Why must: each row breaks a MUST of RFC 7519 §4.1 (exp long past, nbf far ahead, aud without the target, another iss), so the token is invalid under every reading; 401 is the status MCP names. The challenge's error attribute (a SHOULD) is not checked; a bad sub or org_id, on which no source puts a MUST, is auth-14.20.
   @must @auth-14.4 @jwks @rfc7519 @mcp-2025-06-18
   Scenario Outline: A correctly signed RS256 token with a bad claim is refused: <claim> <value>
     Given a "RS256" token for "alice" with claim "<claim>" set to "<value>"
@@ -82,8 +82,18 @@ Feature: 14. Asymmetric keys through JWKS
       | nbf    | 32503680000              |
       | aud    | \"other-api\"            |
       | iss    | \"https://evil.example\" |
-      | org_id | null                     |
-      | sub    | 42                       |
+
+  # Requirement: The user and organization rules of feature 3 hold for RS256 tokens too: target contract §3: `sub` "user id", `org_id` "organization id"; no source puts a MUST on the server for either claim (RFC 7519 §4.1.2 makes `sub` OPTIONAL), so refusing such a token with 401 is the contract's convention, held at @should as auth-3.11 and auth-3.14 are.
+  @should @auth-14.20 @jwks @core-app @rfc7519
+  Scenario Outline: A correctly signed RS256 token without a valid user or organization is refused: <claim> <value>
+    Given a "RS256" token for "alice" with claim "<claim>" set to "<value>"
+    When the client sends "initialize"
+    Then the response status is 401
+
+    Examples:
+      | claim  | value |
+      | org_id | null  |
+      | sub    | 42    |
 
   # Requirement: The structure rules of feature 2 hold for RS256 tokens too: RFC 7515 §4 and RFC 7519 §4: names "MUST be unique; JWS parsers MUST either reject JWSs with duplicate Header Parameter names or use a JSON parser that returns only the lexically last duplicate member name"; RFC 7515 §4.1.11: a crit extension the recipient does not understand makes the JWS invalid; refused with 401 (MCP 2025-06-18 authorization, Token Handling: "Invalid or expired tokens MUST receive a HTTP 401 response").
   # Why must: each token is invalid whichever way the sources let a parser read it: the crit extension is unknown; the duplicate exp is expired in its last member (a rejecting parser and a last-wins parser both refuse; only a first-wins one serves it); the duplicate alg is RS256 then HS256 (rejected, or HS256, which JWKS mode refuses); 401 is the status the MCP source names.
@@ -189,8 +199,8 @@ Feature: 14. Asymmetric keys through JWKS
       | kid command injection (RS256)  |
       | kid of 2000 characters (RS256) |
 
-  # Requirement: Target contract §2: with JWT_JWKS_URL, "verify RS256/ES256 tokens against this JWKS", which now holds a new key; OpenID Connect Core 1.0 §10.1.1: "The verifier knows to go back to the jwks_uri location to re-retrieve the keys when it sees an unfamiliar kid value." No source says how soon: a target may rate-limit its refetches (auth-14.17), so this is no MUST; 35 s covers jose's 30 s cooldown.
-  @should @auth-14.12 @jwks @serial @rfc7517 @core-app
+  # Requirement: Target contract §2: with JWT_JWKS_URL, "verify RS256/ES256 tokens against this JWKS", which now holds a new key; OpenID Connect Core 1.0 §10.1.1: "The verifier knows to go back to the jwks_uri location to re-retrieve the keys when it sees an unfamiliar kid value." That sentence has no SHOULD or MUST, and no source says how soon: a target may rate-limit its refetches (auth-14.17; keyfunc allows one refetch for an unknown kid per 5 minutes), so this is behaviour worth knowing, not a requirement; 35 s covers jose's 30 s cooldown.
+  @may @auth-14.12 @jwks @serial @rfc7517 @core-app
   @needs-signing-key
   Scenario: A token signed with a newly published key is accepted after the target refetches the set
     Given the issuer publishes a new "ES256" key

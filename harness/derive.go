@@ -421,6 +421,7 @@ func init() {
 	set("exp zero", "exp", func() any { return 0 })
 	set("exp null", "exp", func() any { return nil })
 	set("exp string", "exp", func() any { return fmt.Sprint(now() + 600) })
+	set("exp string in the past", "exp", func() any { return fmt.Sprint(now() - 3600) })
 	set("exp duplicated as EXP", "EXP", func() any { return now() + 10*365*24*3600 })
 	derivations["exp expired, EXP valid"] = keep(func(h, _, s string, _, payload map[string]any) (string, error) {
 		payload["exp"], payload["EXP"] = now()-3600, now()+600

@@ -428,6 +428,11 @@ var Hostile = []HostileCase{
 		func(now int64) (map[string]any, []string) {
 			return map[string]any{"exp": strconv.FormatInt(now+600, 10)}, nil
 		}),
+	claimCase("exp string in the past",
+		"RFC 7519 §4.1.4: exp is a NumericDate (a JSON number); this one is a string of a time an hour past, expired however a parser reads it (refused as no number, or read as a date that has passed)",
+		func(now int64) (map[string]any, []string) {
+			return map[string]any{"exp": strconv.FormatInt(now-3600, 10)}, nil
+		}),
 	claimCase("exp duplicated as EXP",
 		"RFC 7519 §4 and RFC 8259 §8.3: claim names are compared case-sensitively, so EXP is not exp: a conforming parser ignores EXP (far future) and reads the valid exp. No scenario refuses this token; the token \"exp expired, EXP valid\" is the direction that catches a case-folding parser",
 		func(now int64) (map[string]any, []string) {

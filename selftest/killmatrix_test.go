@@ -19,6 +19,7 @@ import (
 	"github.com/mcpauthspec/mcpauthspec/features"
 	"github.com/mcpauthspec/mcpauthspec/harness"
 	"github.com/mcpauthspec/mcpauthspec/runner"
+	"github.com/mcpauthspec/mcpauthspec/steps"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/kill-matrix.md from this run")
@@ -126,7 +127,11 @@ func runVariant(ctx context.Context, opts harness.EmbeddedOptions, tags string) 
 		case runner.Failed:
 			o.failed = append(o.failed, r.ID)
 		case runner.Skipped:
-			o.skipped = append(o.skipped, r.ID)
+			// A check of a refusal's shape skips when the flaw removed the
+			// refusal itself; another scenario gives that verdict.
+			if !strings.HasPrefix(r.Message, steps.NoRefusalToJudge) {
+				o.skipped = append(o.skipped, r.ID)
+			}
 		}
 	}
 	return o

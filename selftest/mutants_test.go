@@ -187,7 +187,7 @@ var mutants = []mutant{
 	{
 		name:    "exp-optional",
 		flaw:    "claims in a jwt.RegisteredClaims struct, no jwt.WithExpirationRequired: exp missing or null never expires, a numeric string is a date",
-		killers: []string{"auth-3.1/2", "auth-3.1/4", "auth-3.1/5"},
+		killers: []string{"auth-3.1/2", "auth-3.1/4"},
 		options: withOptions(gated(flawed(func(v *jwtVerifier) { v.registered, v.requireExp = true, false }), refserver.ErrMissingClaim, refserver.ErrInvalidClaim)),
 	},
 	{
@@ -433,6 +433,18 @@ var mutants = []mutant{
 		flaw:    "jwt.WithLeeway(10 * time.Minute): a token 6 to 10 minutes past exp is still served",
 		killers: []string{"auth-3.2"},
 		options: withOptions(gated(tenMinuteLeeway, refserver.ErrExpired, refserver.ErrNotYetValid)),
+	},
+	{
+		name:    "exp-number-only",
+		flaw:    `exp checked by hand, only when claims["exp"].(float64) is ok: a quoted exp, an hour past, never expires`,
+		killers: []string{"auth-3.1/5"},
+		options: withOptions(gated(expNumberOnly, refserver.ErrInvalidClaim)),
+	},
+	{
+		name:    "refusal-echoes-token",
+		flaw:    "a 4xx answer quotes the request's Authorization header in its body",
+		killers: []string{"auth-4.12", "auth-4.13", "auth-4.14/1", "auth-4.15", "auth-4.16"},
+		options: wrapped(refusalEchoesToken),
 	},
 	{
 		name:    "empty-bearer-panics",

@@ -129,6 +129,31 @@ func tenMinuteLeeway(cfg refserver.VerifierConfig) verifyFunc {
 	return v.verify
 }
 
+// expNumberOnly checks the claims by hand after golang-jwt has checked the
+// signature: exp is compared only when it decodes as a number, so an exp
+// that is a string, of any time, is skipped and the token never expires.
+func expNumberOnly(cfg refserver.VerifierConfig) verifyFunc {
+	v := careful(cfg)
+	return func(token string) (*refserver.Claims, error) {
+		mc := jwt.MapClaims{}
+		if _, err := jwt.NewParser(jwt.WithValidMethods(v.methods), jwt.WithoutClaimsValidation()).ParseWithClaims(token, mc, v.keyfunc); err != nil {
+			return nil, err
+		}
+		if exp, ok := mc["exp"].(float64); ok && time.Now().Unix() >= int64(exp) {
+			return nil, errFlawed
+		}
+		if _, ok := mc["exp"]; !ok {
+			return nil, errFlawed
+		}
+		cl := fromMap(mc)
+		cl.ExpiresAt = nil
+		if cl.Issuer != cfg.Issuer || !slices.Contains(cl.Audience, cfg.Audience) || cl.Subject == "" || cl.OrgID == "" {
+			return nil, errFlawed
+		}
+		return cl.claims(), nil
+	}
+}
+
 // writeScopeUnchecked is the scope check with write left to the backend.
 func writeScopeUnchecked(c *refserver.Claims, scope string) bool {
 	return scope == "" || scope == "write" || slices.Contains(c.Scopes, scope)
@@ -144,4 +169,45 @@ func fieldsPanic(next http.Handler, _ *slog.Logger) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refusalEchoesToken writes "refused: <the Authorization header>" ahead of
+// every 4xx answer's body, as an error page that quotes the request does.
+func refusalEchoesToken(next http.Handler, _ *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&echoWriter{ResponseWriter: w, auth: strings.Join(r.Header.Values("Authorization"), ", ")}, r)
+	})
+}
+
+type echoWriter struct {
+	http.ResponseWriter
+	auth  string
+	wrote bool
+}
+
+func (e *echoWriter) WriteHeader(code int) {
+	if e.wrote {
+		return
+	}
+	e.wrote = true
+	if code >= 400 && code < 500 && e.auth != "" {
+		e.Header().Del("Content-Length")
+		e.ResponseWriter.WriteHeader(code)
+		_, _ = e.ResponseWriter.Write([]byte("refused: " + e.auth + "\n"))
+		return
+	}
+	e.ResponseWriter.WriteHeader(code)
+}
+
+func (e *echoWriter) Write(b []byte) (int, error) {
+	if !e.wrote {
+		e.WriteHeader(http.StatusOK)
+	}
+	return e.ResponseWriter.Write(b)
+}
+
+func (e *echoWriter) Flush() {
+	if f, ok := e.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
