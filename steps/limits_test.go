@@ -18,34 +18,20 @@ import (
 // scenario.
 func oversizedAgainst(t *testing.T, answer func(net.Conn)) (*scenario, context.Context) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				_, _ = bufio.NewReader(conn).ReadString('\n')
-				if answer != nil {
-					answer(conn)
-				}
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0) // a reset, while the client still writes
-				}
-			}()
+	addr := serveConns(t, func(conn net.Conn) {
+		_, _ = bufio.NewReader(conn).ReadString('\n')
+		if answer != nil {
+			answer(conn)
 		}
-	}()
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // a reset, while the client still writes
+		}
+	})
 	is, err := harness.NewIssuer("http://127.0.0.1:1", "mcp-server")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &scenario{env: &Env{Target: &harness.Target{MCPURL: "http://" + ln.Addr().String() + "/mcp", Issuer: is}}}
+	s := &scenario{env: &Env{Target: &harness.Target{MCPURL: "http://" + addr + "/mcp", Issuer: is}}}
 	ctx := context.WithValue(context.Background(), scenarioKey{}, s)
 	if err := clientSendsBigAuthorization(ctx, 256); err != nil {
 		t.Fatalf("sending: %v", err)

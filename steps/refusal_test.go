@@ -22,6 +22,19 @@ import (
 // that race.
 func resetting431(t *testing.T, answer bool) string {
 	t.Helper()
+	return "http://" + serveConns(t, func(c net.Conn) {
+		_, _ = io.ReadFull(bufio.NewReader(c), make([]byte, 16<<10))
+		if answer {
+			_, _ = io.WriteString(c, "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+		}
+		_ = c.(*net.TCPConn).SetLinger(0) // close with RST, unread data pending
+	})
+}
+
+// serveConns serves every connection to a loopback listener with handle,
+// then closes it, until the test ends; it returns the listener's address.
+func serveConns(t *testing.T, handle func(net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -33,17 +46,13 @@ func resetting431(t *testing.T, answer bool) string {
 			if err != nil {
 				return
 			}
-			go func(c net.Conn) {
-				_, _ = io.ReadFull(bufio.NewReader(c), make([]byte, 16<<10))
-				if answer {
-					_, _ = io.WriteString(c, "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-				}
-				_ = c.(*net.TCPConn).SetLinger(0) // close with RST, unread data pending
-				_ = c.Close()
-			}(c)
+			go func() {
+				defer c.Close()
+				handle(c)
+			}()
 		}
 	}()
-	return "http://" + ln.Addr().String()
+	return ln.Addr().String()
 }
 
 func oversizeScenario(t *testing.T, base string) (context.Context, *scenario) {
