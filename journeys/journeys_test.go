@@ -229,23 +229,9 @@ func itoa(n int64) string {
 func TestMCPGoClientSurvivesRefusal(t *testing.T) {
 	target := start(t)
 	readOnly := token(t, target, "bob", nil)
-	c, err := client.NewStreamableHttpClient(target.MCPURL,
-		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + readOnly}),
-		transport.WithHTTPTimeout(20*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := mcpGoSession(t, target.MCPURL,
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + readOnly}))
 	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = harness.ProtocolVersion
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "journey", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize: %v", err)
-	}
 	callTool := func(name string, args map[string]any) (*mcpgo.CallToolResult, error) {
 		req := mcpgo.CallToolRequest{}
 		req.Params.Name, req.Params.Arguments = name, args
@@ -308,25 +294,11 @@ func TestMCPGoClientGoesOnAfterExpiry(t *testing.T) {
 	target := start(t)
 	exp := time.Now().Add(2 * time.Second).Unix()
 	b := &bearer{tok: token(t, target, "alice", map[string]json.RawMessage{"exp": json.RawMessage(itoa(exp))})}
-	c, err := client.NewStreamableHttpClient(target.MCPURL,
+	c := mcpGoSession(t, target.MCPURL,
 		transport.WithHTTPHeaderFunc(func(context.Context) map[string]string {
 			return map[string]string{"Authorization": "Bearer " + b.get()}
-		}),
-		transport.WithHTTPTimeout(20*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+		}))
 	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = harness.ProtocolVersion
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "journey", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize: %v", err)
-	}
 	session := c.GetSessionId()
 	whoami := func() (string, error) {
 		req := mcpgo.CallToolRequest{}
@@ -356,4 +328,26 @@ func TestMCPGoClientGoesOnAfterExpiry(t *testing.T) {
 	if c.GetSessionId() != session {
 		t.Errorf("session %q became %q", session, c.GetSessionId())
 	}
+}
+
+// mcpGoSession is an mcp-go client of mcpURL with opts, started and
+// initialized on a session, closed when the test ends.
+func mcpGoSession(t *testing.T, mcpURL string, opts ...transport.StreamableHTTPCOption) *client.Client {
+	t.Helper()
+	c, err := client.NewStreamableHttpClient(mcpURL, append(opts, transport.WithHTTPTimeout(20*time.Second))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = harness.ProtocolVersion
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "journey", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+	return c
 }
