@@ -297,7 +297,15 @@ func everyASPublishesMetadata(ctx context.Context) error {
 		u, _ := url.Parse(as)
 		reach := func(loc string) string { return loc }
 		t := s.env.Target
-		if t.Issuer != nil && as == t.Issuer.Issuer && t.BackendURL != "" {
+		ownCore := t.Issuer != nil && as == t.Issuer.Issuer && t.BackendURL != ""
+		// A deployment's own authorization server: publishing its metadata
+		// is a MUST on that server (MCP 2025-11-25 "MCP authorization
+		// servers MUST provide…"), not on the MCP server under test, so what
+		// it lacks is reported as a skip. A target the suite started has
+		// the suite's core app as its only authorization server: listing
+		// anything else is the target's own mistake.
+		foreign := t.Kind == "external" && !ownCore
+		if ownCore {
 			// The harness's core app, which the suite may reach at another
 			// address than the target does (a container's published port).
 			origin := u.Scheme + "://" + u.Host
@@ -319,12 +327,18 @@ func everyASPublishesMetadata(ctx context.Context) error {
 				continue
 			}
 			if doc["issuer"] != as {
+				if foreign {
+					return skip("the authorization server %s is the deployment's, and the MUST is on it: its metadata at %s names issuer %v (RFC 8414 §3.3: identical)", as, loc, doc["issuer"])
+				}
 				return mismatch(fmt.Sprintf("issuer %q at %s (RFC 8414 §3.3: identical)", as, loc), "issuer %v", doc["issuer"])
 			}
 			found = true
 			break
 		}
 		if !found {
+			if foreign {
+				return skip("the authorization server %s is the deployment's, and the MUST is on it: no metadata found (%s)", as, strings.Join(tried, "; "))
+			}
 			return mismatch("authorization server metadata for "+as+" (RFC 8414 or OpenID Connect Discovery)", "%s", strings.Join(tried, "; "))
 		}
 	}
